@@ -1,0 +1,49 @@
+// One epoll loop for everything vigil waits on: signals (signalfd), the seccomp listener,
+// timers (timerfd), readiness probes, the app's output. No polling timeouts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace vigil {
+
+class EventLoop {
+public:
+    using FdCallback = std::function<void(uint32_t events)>;
+    using TimerCallback = std::function<void()>;
+
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Calls cb with the epoll event mask whenever fd is ready. The loop does not own fd.
+    // Watches with a higher priority are served first when several fds are ready at once
+    // (the seccomp listener must not wait behind a log write or a health probe).
+    void watch(int fd, uint32_t events, FdCallback cb, int priority = 0);
+    void unwatch(int fd);
+
+    // One-shot (or repeating) timer on a timerfd; returns an id for cancel_timer.
+    int add_timer(std::chrono::milliseconds after, TimerCallback cb, bool repeat = false);
+    void cancel_timer(int id);
+
+    // Serves events until stop() is called.
+    void run();
+    void stop() { running_ = false; }
+
+private:
+    struct Watch {
+        FdCallback cb;
+        int priority;
+    };
+    int epfd_ = -1;
+    bool running_ = false;
+    std::map<int, std::shared_ptr<Watch>> watches_;
+    std::map<int, int> timer_fds_;  // timer id -> timerfd
+    int next_timer_id_ = 1;
+};
+
+}  // namespace vigil

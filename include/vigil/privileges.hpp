@@ -1,0 +1,32 @@
+// Capabilities (libcap-ng) and uid/gid/groups, resolved before fork and applied in the child.
+// Implemented in src/privileges.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "vigil/profile.hpp"
+
+namespace vigil {
+
+struct PreparedPrivileges {
+    bool change_ids = false;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;  // allocated before fork: the child must not allocate
+    std::vector<int> keep_caps;  // CAP_* numbers kept in every set (ambient too)
+    bool drop_caps = false;      // false: leave capabilities as they are (no profile)
+};
+
+// Resolves names against ROOT/etc/passwd and ROOT/etc/group (no NSS, so the static binary
+// works in any image). Throws vigil::Error naming the bad value.
+PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root = "/");
+
+// In the forked child, before no_new_privs and the filter: capabilities in all five sets,
+// then groups/gid/uid. Only async-signal-safe calls. Returns 0, or an errno value with
+// *failed_step naming the step ("setgroups", "capng_apply", ...).
+int apply_privileges(const PreparedPrivileges& p, const char** failed_step) noexcept;
+
+}  // namespace vigil

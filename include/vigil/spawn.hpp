@@ -1,0 +1,37 @@
+// fork + the child's set-up + execve. Everything the child needs is built before fork;
+// after fork the child makes only async-signal-safe calls. Implemented in src/spawn.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "vigil/filter.hpp"
+#include "vigil/privileges.hpp"
+
+namespace vigil {
+
+struct SpawnOptions {
+    std::vector<std::string> argv;            // argv[0] is looked up in PATH like execvp
+    const BpfProgram* filter = nullptr;       // null: no seccomp filter
+    const BpfProgram* fallback = nullptr;     // loaded instead when the kernel refuses a listener
+    const PreparedPrivileges* privileges = nullptr;
+    bool no_new_privs = true;                 // applied whenever a filter is loaded
+    bool capture_output = false;              // app stdout/stderr go through pipes to vigil
+};
+
+struct SpawnResult {
+    pid_t pid = -1;
+    int pidfd = -1;
+    int listener_fd = -1;           // seccomp user-notification fd, -1 if none
+    bool listener_refused = false;  // kernel said EBUSY: the fallback filter is in force
+    int stdout_fd = -1;             // with capture_output
+    int stderr_fd = -1;
+};
+
+// Starts the app. Throws vigil::Error with code 127 (not found), 126 (cannot execute) or
+// 125 (a set-up step failed in the child; the message names the step and errno).
+SpawnResult spawn(const SpawnOptions& options);
+
+}  // namespace vigil
