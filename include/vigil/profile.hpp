@@ -106,4 +106,8 @@ struct Profile {
     bool complain = false;
 };
 
+// Reads PATH, resolves includes and @groups, validates. Throws vigil::Error (exit 125) whose
+// message holds every problem found, one "FILE:LINE:COL: message" line each.
+Profile load_profile(const std::string& path);
+
 }  // namespace vigil
