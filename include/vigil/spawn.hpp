@@ -30,6 +30,15 @@ struct SpawnResult {
     int stderr_fd = -1;
 };
 
+// First call in main(): blocks every signal (they wait for the signalfd instead of being lost
+// or acted on), makes sure SIGCHLD is not ignored, and remembers the original mask and
+// dispositions, which the child gets back before execve.
+void block_all_signals();
+
+// Second call in main(), before vigil opens anything: the fds vigil was started with are passed
+// on to the app (like tini); every other fd is vigil's own and is closed in the child.
+void remember_inherited_fds();
+
 // Starts the app. Throws vigil::Error with code 127 (not found), 126 (cannot execute) or
 // 125 (a set-up step failed in the child; the message names the step and errno).
 SpawnResult spawn(const SpawnOptions& options);

@@ -34,7 +34,4 @@ struct SuperviseOptions {
 int supervise(EventLoop& loop, const SpawnResult& app, const SuperviseOptions& options,
               SessionHooks* hooks);
 
-// Blocks every signal and keeps the set for the child to restore. First call in main().
-void block_all_signals();
-
 }  // namespace vigil

@@ -1,0 +1,416 @@
+// fork + child set-up + execve.
+//
+// Everything the child needs (argv, environment, the BPF program, ids, the list of fds to
+// close) is built before fork(); the child only makes raw system calls, all async-signal-safe.
+//
+// The child loads the seccomp filter before execve, so its last few calls (passing the listener
+// fd to vigil, closing it, execve itself, reporting an execve failure, exiting) go through the
+// filter. They are let through by a short BPF prefix that allows exactly those syscalls when
+// argument registers 3-5 hold a 192-bit random launch token that only this child knows. The
+// kernel ignores those registers for these calls, the app cannot guess the token, and so the
+// app's profile need not allow execve for vigil to start it.
+#include "vigil/spawn.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "vigil/error.hpp"
+
+extern char** environ;
+
+namespace vigil {
+
+namespace {
+
+sigset_t g_original_mask;
+struct sigaction g_original_sigchld;
+std::set<int> g_inherited_fds;
+
+// ---- launch token -------------------------------------------------------------------------
+
+struct LaunchToken {
+    uint64_t word[3];
+};
+
+LaunchToken make_token() {
+    LaunchToken t{};
+    if (getrandom(t.word, sizeof t.word, 0) != sizeof t.word) throw_errno("getrandom (launch token)");
+    return t;
+}
+
+// BPF that allows the child's own pre-exec syscalls when args 3..5 equal the token, and
+// falls through to the profile's program otherwise.
+std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
+    const uint32_t kOut = 0xffffffff, kAllow = 0xfffffffe;  // jump targets patched below
+    struct Insn {
+        sock_filter f;
+        uint32_t jt_to = 0, jf_to = 0;  // kOut/kAllow or 0 (= next)
+    };
+    std::vector<Insn> p;
+    auto ld = [&](uint32_t off) { p.push_back({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off)}); };
+    auto jeq_or_out = [&](uint32_t k) { p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 0), 0, kOut}); };
+
+    ld(offsetof(seccomp_data, arch));
+    jeq_or_out(AUDIT_ARCH_X86_64);
+    for (int i = 0; i < 3; ++i) {
+        uint32_t base = offsetof(seccomp_data, args) + 8 * (3 + i);
+        ld(base);  // little-endian: low word first
+        jeq_or_out(static_cast<uint32_t>(t.word[i]));
+        ld(base + 4);
+        jeq_or_out(static_cast<uint32_t>(t.word[i] >> 32));
+    }
+    ld(offsetof(seccomp_data, nr));
+    for (long nr : {SYS_execve, SYS_sendmsg, SYS_close, SYS_exit_group})
+        p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 0), kAllow, 0});
+    p.push_back({BPF_STMT(BPF_JMP | BPF_JA, 0), kOut, 0});
+    size_t allow_at = p.size();
+    p.push_back({BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)});
+    size_t out_at = p.size();
+
+    std::vector<sock_filter> out;
+    for (size_t i = 0; i < p.size(); ++i) {
+        auto target = [&](uint32_t to) -> uint32_t {
+            if (to == kOut) return static_cast<uint32_t>(out_at - i - 1);
+            if (to == kAllow) return static_cast<uint32_t>(allow_at - i - 1);
+            return 0;
+        };
+        sock_filter f = p[i].f;
+        if (f.code == (BPF_JMP | BPF_JA)) {
+            f.k = target(p[i].jt_to);
+        } else if (BPF_CLASS(f.code) == BPF_JMP) {
+            f.jt = static_cast<uint8_t>(target(p[i].jt_to));
+            f.jf = static_cast<uint8_t>(target(p[i].jf_to));
+        }
+        out.push_back(f);
+    }
+    return out;
+}
+
+// ---- what the child is handed -------------------------------------------------------------
+
+enum class Step : int { None, Setpgid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Seccomp, PassListener, Dup, Exec };
+
+const char* step_name(Step s) {
+    switch (s) {
+        case Step::Setpgid: return "setpgid";
+        case Step::Privileges: return "dropping privileges";
+        case Step::Pdeathsig: return "prctl(PR_SET_PDEATHSIG)";
+        case Step::Sigmask: return "sigprocmask";
+        case Step::NoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS)";
+        case Step::Seccomp: return "seccomp(SECCOMP_SET_MODE_FILTER)";
+        case Step::PassListener: return "passing the seccomp listener to vigil";
+        case Step::Dup: return "redirecting output";
+        case Step::Exec: return "execve";
+        default: return "set-up";
+    }
+}
+
+// One message from child to parent over the socketpair; EOF (close-on-exec) means execve worked.
+struct ChildReport {
+    enum Kind : int { Listener, Refused, Failed } kind;
+    Step step;
+    int err;
+    char detail[64];  // e.g. the privilege step that failed
+};
+
+struct ChildPlan {
+    const char* path;
+    char* const* argv;
+    char* const* envp;
+    LaunchToken token;
+    sock_fprog filter{};
+    sock_fprog fallback{};
+    bool has_filter = false, wants_listener = false, has_fallback = false;
+    const PreparedPrivileges* privileges = nullptr;
+    bool no_new_privs = false;
+    bool take_tty = false;
+    pid_t parent = 0;
+    int report_fd = -1;
+    int out_w = -1, err_w = -1;
+    const int* close_fds = nullptr;
+    size_t close_count = 0;
+};
+
+// The child's calls after the filter is loaded carry the token in args 3..5.
+long token_syscall(const ChildPlan& c, long nr, long a, long b, long d) {
+    return syscall(nr, a, b, d, c.token.word[0], c.token.word[1], c.token.word[2]);
+}
+
+void send_report(const ChildPlan& c, ChildReport r, int fd_to_pass) {
+    iovec iov{&r, sizeof r};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    if (fd_to_pass >= 0) {
+        std::memset(control, 0, sizeof control);
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(cm), &fd_to_pass, sizeof(int));
+    }
+    token_syscall(c, SYS_sendmsg, c.report_fd, reinterpret_cast<long>(&msg), MSG_NOSIGNAL);
+}
+
+[[noreturn]] void child_fail(const ChildPlan& c, Step step, int err, const char* detail = nullptr) {
+    ChildReport r{ChildReport::Failed, step, err, {}};
+    if (detail) std::strncpy(r.detail, detail, sizeof r.detail - 1);
+    send_report(c, r, -1);
+    int code = kExitVigilError;
+    if (step == Step::Exec) code = err == ENOENT ? kExitNotFound : kExitCannotExec;
+    token_syscall(c, SYS_exit_group, code, 0, 0);
+    _exit(code);  // not reached
+}
+
+int load_filter(const sock_fprog& prog, unsigned flags) {
+    return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog));
+}
+
+// Returns the listener fd, -1 without one, or calls child_fail.
+int child_load_seccomp(const ChildPlan& c, bool* refused) {
+    if (!c.wants_listener) {
+        if (load_filter(c.filter, 0) < 0) child_fail(c, Step::Seccomp, errno);
+        return -1;
+    }
+    unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    int fd = load_filter(c.filter, flags);
+    if (fd < 0 && errno == EINVAL) fd = load_filter(c.filter, SECCOMP_FILTER_FLAG_NEW_LISTENER);  // kernel < 5.19
+    if (fd >= 0) return fd;
+    if (errno != EBUSY || !c.has_fallback) child_fail(c, Step::Seccomp, errno);
+    // Another listener already exists for this task (the container runtime's): fall back to
+    // the static actions, which the parent announces loudly.
+    if (load_filter(c.fallback, 0) < 0) child_fail(c, Step::Seccomp, errno);
+    *refused = true;
+    return -1;
+}
+
+[[noreturn]] void child_main(const ChildPlan& c) {
+    // Own process group, so that group forwarding and the terminal's job control work. The
+    // parent does the same; whichever runs first wins, so no early signal finds no group.
+    if (setpgid(0, 0) < 0) child_fail(c, Step::Setpgid, errno);
+    if (c.take_tty) tcsetpgrp(STDIN_FILENO, getpid());  // signals are still blocked: no SIGTTOU stop
+
+    for (size_t i = 0; i < c.close_count; ++i) close(c.close_fds[i]);
+    if (c.out_w >= 0 && (dup2(c.out_w, STDOUT_FILENO) < 0 || dup2(c.err_w, STDERR_FILENO) < 0))
+        child_fail(c, Step::Dup, errno);
+    if (c.out_w >= 0) close(c.out_w), close(c.err_w);
+
+    if (c.privileges) {
+        const char* what = "privileges";
+        if (int e = apply_privileges(*c.privileges, &what)) child_fail(c, Step::Privileges, e, what);
+    }
+    // After the uid change: a credential change clears the parent-death signal.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) child_fail(c, Step::Pdeathsig, errno);
+    if (getppid() != c.parent) _exit(kExitVigilError);  // vigil is already gone
+
+    if (sigaction(SIGCHLD, &g_original_sigchld, nullptr) < 0 ||
+        sigprocmask(SIG_SETMASK, &g_original_mask, nullptr) < 0)
+        child_fail(c, Step::Sigmask, errno);
+    if (c.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(c, Step::NoNewPrivs, errno);
+
+    bool refused = false;
+    int listener = c.has_filter ? child_load_seccomp(c, &refused) : -1;
+    // From here on only token-carrying calls: the filter is in force.
+    if (listener >= 0) {
+        send_report(c, {ChildReport::Listener, Step::None, 0, {}}, listener);
+        token_syscall(c, SYS_close, listener, 0, 0);
+    } else if (refused) {
+        send_report(c, {ChildReport::Refused, Step::None, 0, {}}, -1);
+    }
+    token_syscall(c, SYS_execve, reinterpret_cast<long>(c.path), reinterpret_cast<long>(c.argv),
+                  reinterpret_cast<long>(c.envp));
+    child_fail(c, Step::Exec, errno);
+}
+
+// ---- parent side --------------------------------------------------------------------------
+
+std::string find_in_path(const std::string& name) {
+    if (name.empty()) throw Error("empty command", kExitNotFound);
+    if (name.find('/') != std::string::npos) return name;
+    const char* env = std::getenv("PATH");
+    std::string path = env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    std::string not_executable;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (not_executable.empty() && access(candidate.c_str(), F_OK) == 0) not_executable = candidate;
+        start = end + 1;
+    }
+    // Let execve report the precise reason (EACCES) for a file that exists but cannot run.
+    if (!not_executable.empty()) return not_executable;
+    throw Error(name + ": command not found in PATH", kExitNotFound);
+}
+
+std::vector<int> fds_to_close(std::initializer_list<int> keep) {
+    std::vector<int> fds;
+    DIR* d = opendir("/proc/self/fd");
+    if (!d) throw_errno("opendir /proc/self/fd");
+    int self = dirfd(d);
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        int fd = std::atoi(e->d_name);
+        if (fd == self || g_inherited_fds.count(fd) || std::find(keep.begin(), keep.end(), fd) != keep.end()) continue;
+        fds.push_back(fd);
+    }
+    closedir(d);
+    return fds;
+}
+
+int receive_report(int sock, ChildReport* r) {
+    iovec iov{r, sizeof *r};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("reading the child's start-up report");
+    if (n == 0) return -2;  // EOF: execve succeeded
+    int fd = -1;
+    if (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm && cm->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    return fd;
+}
+
+[[noreturn]] void report_child_failure(pid_t pid, const ChildReport& r, const std::string& cmd) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    std::string msg = cmd + ": " + step_name(r.step);
+    if (r.detail[0]) msg += std::string(" (") + r.detail + ")";
+    msg += std::string(": ") + std::strerror(r.err);
+    int code = kExitVigilError;
+    if (r.step == Step::Exec) code = r.err == ENOENT ? kExitNotFound : kExitCannotExec;
+    throw Error(msg, code);
+}
+
+bool in_foreground_of_tty() {
+    return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+}  // namespace
+
+void block_all_signals() {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &g_original_mask);
+    // An inherited SIG_IGN for SIGCHLD would make the kernel reap children behind our back.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, &g_original_sigchld);
+}
+
+void remember_inherited_fds() {
+    DIR* d = opendir("/proc/self/fd");
+    if (!d) return;  // no /proc: then every open fd is treated as inherited
+    int self = dirfd(d);
+    while (dirent* e = readdir(d))
+        if (e->d_name[0] != '.' && std::atoi(e->d_name) != self) g_inherited_fds.insert(std::atoi(e->d_name));
+    closedir(d);
+}
+
+SpawnResult spawn(const SpawnOptions& o) {
+    if (o.argv.empty()) throw Error("no command given", kExitVigilError);
+    std::string path = find_in_path(o.argv[0]);
+
+    std::vector<char*> argv;
+    for (const auto& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+
+    ChildPlan plan;
+    plan.path = path.c_str();
+    plan.argv = argv.data();
+    plan.envp = environ;
+    plan.token = make_token();
+    plan.privileges = o.privileges;
+    plan.no_new_privs = o.no_new_privs;
+    plan.take_tty = in_foreground_of_tty();
+    plan.parent = getpid();
+
+    std::vector<sock_filter> program, fallback;
+    if (o.filter) {
+        auto prefix = launch_prefix(plan.token);
+        program = prefix;
+        program.insert(program.end(), o.filter->insns.begin(), o.filter->insns.end());
+        plan.filter = {static_cast<unsigned short>(program.size()), program.data()};
+        plan.has_filter = true;
+        plan.wants_listener = o.filter->uses_notify;
+        if (o.fallback) {
+            fallback = prefix;
+            fallback.insert(fallback.end(), o.fallback->insns.begin(), o.fallback->insns.end());
+            plan.fallback = {static_cast<unsigned short>(fallback.size()), fallback.data()};
+            plan.has_fallback = true;
+        }
+        if (program.size() > BPF_MAXINSNS || fallback.size() > BPF_MAXINSNS)
+            throw Error("the seccomp program has " + std::to_string(program.size()) +
+                        " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS));
+    }
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    plan.report_fd = sv[1];
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (o.capture_output && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)) throw_errno("pipe2");
+    plan.out_w = out[1];
+    plan.err_w = err[1];
+    auto closing = fds_to_close({sv[1], out[1], err[1]});
+    plan.close_fds = closing.data();
+    plan.close_count = closing.size();
+
+    pid_t pid = fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) child_main(plan);
+
+    close(sv[1]);
+    if (o.capture_output) close(out[1]), close(err[1]);
+    setpgid(pid, pid);  // may fail harmlessly if the child already did it or already exec'd
+    if (plan.take_tty) tcsetpgrp(STDIN_FILENO, pid);
+
+    SpawnResult res;
+    res.pid = pid;
+    res.stdout_fd = out[0];
+    res.stderr_fd = err[0];
+    for (;;) {
+        ChildReport r{};
+        int fd = receive_report(sv[0], &r);
+        if (fd == -2) break;
+        if (r.kind == ChildReport::Failed) {
+            close(sv[0]);
+            report_child_failure(pid, r, o.argv[0]);
+        }
+        if (r.kind == ChildReport::Listener) res.listener_fd = fd;
+        if (r.kind == ChildReport::Refused) res.listener_refused = true;
+    }
+    close(sv[0]);
+    res.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (res.pidfd < 0) throw_errno("pidfd_open");
+    return res;
+}
+
+}  // namespace vigil

@@ -1,0 +1,254 @@
+// PID-1 duties: forward signals, reap every child, stop gracefully, return the app's status.
+#include "vigil/supervise.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/error.hpp"
+#include "vigil/process_tree.hpp"
+
+namespace vigil {
+
+namespace {
+
+// Copies the app's captured output to vigil's own stdout/stderr and hands out whole lines.
+class OutputRelay {
+public:
+    OutputRelay(int stream, int fd, SessionHooks* hooks) : stream_(stream), fd_(fd), hooks_(hooks) {}
+
+    // Returns false at EOF.
+    bool pump() {
+        char buf[16384];
+        ssize_t n = read(fd_, buf, sizeof buf);
+        if (n < 0) return errno == EAGAIN || errno == EINTR;
+        if (n == 0) {
+            flush();
+            return false;
+        }
+        write_all(stream_, buf, static_cast<size_t>(n));
+        for (ssize_t i = 0; i < n; ++i) {
+            if (buf[i] == '\n') {
+                emit();
+            } else if (line_.size() < kMaxLine) {
+                line_.push_back(buf[i]);
+            }
+        }
+        return true;
+    }
+    void flush() {
+        if (!line_.empty()) emit();
+    }
+    int fd() const { return fd_; }
+
+private:
+    static constexpr size_t kMaxLine = 65536;
+    static void write_all(int fd, const char* p, size_t n) {
+        while (n > 0) {
+            ssize_t w = write(fd, p, n);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) return;  // our own stdout is gone: the app keeps running regardless
+            p += w;
+            n -= static_cast<size_t>(w);
+        }
+    }
+    void emit() {
+        if (hooks_) hooks_->output_line(stream_, line_);
+        line_.clear();
+    }
+    int stream_, fd_;
+    SessionHooks* hooks_;
+    std::string line_;
+};
+
+bool sent_by_a_process(const signalfd_siginfo& si) {
+    int code = si.ssi_code;
+    return code == SI_USER || code == SI_QUEUE || code == SI_TKILL;
+}
+
+class Supervisor {
+public:
+    Supervisor(EventLoop& loop, const SpawnResult& app, const SuperviseOptions& o, SessionHooks* hooks)
+        : loop_(loop), app_(app), o_(o), hooks_(hooks), pid1_(getpid() == 1) {}
+
+    int run() {
+        if (!pid1_) become_subreaper();
+        open_signalfd();
+        relay_output(1, app_.stdout_fd);
+        relay_output(2, app_.stderr_fd);
+        if (hooks_) hooks_->started(loop_, app_);
+        reap();  // the app may have ended before the loop started
+        if (!done_) loop_.run();
+        for (auto& r : relays_) r->flush();
+        if (hooks_) hooks_->finished();
+        return exit_code();
+    }
+
+private:
+    void become_subreaper() {
+        // Not PID 1 (e.g. `docker run` without --init, or a shell): orphans of the app would
+        // otherwise go to the real init and never be reaped by us.
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+        spdlog::debug("not PID 1 (pid {}): registered as child subreaper", getpid());
+    }
+
+    void open_signalfd() {
+        sigset_t all;
+        sigfillset(&all);
+        sfd_ = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd_ < 0) throw_errno("signalfd");
+        loop_.watch(sfd_, EPOLLIN, [this](uint32_t) { read_signals(); }, 1);
+    }
+
+    void relay_output(int stream, int fd) {
+        if (fd < 0) return;
+        auto relay = std::make_unique<OutputRelay>(stream, fd, hooks_);
+        OutputRelay* r = relay.get();
+        relays_.push_back(std::move(relay));
+        loop_.watch(fd, EPOLLIN, [this, r](uint32_t) {
+            if (!r->pump()) {
+                loop_.unwatch(r->fd());
+                close(r->fd());
+            }
+        });
+    }
+
+    void read_signals() {
+        signalfd_siginfo si;
+        for (;;) {
+            ssize_t n = read(sfd_, &si, sizeof si);
+            if (n != sizeof si) return;  // EAGAIN: drained
+            on_signal(si);
+        }
+    }
+
+    void on_signal(const signalfd_siginfo& si) {
+        int sig = static_cast<int>(si.ssi_signo);
+        if (sig == SIGCHLD) return reap();
+        if (sent_by_a_process(si) && is_from_inside(static_cast<pid_t>(si.ssi_pid))) {
+            // The app is untrusted: it must not be able to stop its own supervisor.
+            spdlog::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox", sig,
+                         sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", si.ssi_pid);
+            return;
+        }
+        if (app_status_) {
+            if (sig == SIGTERM || sig == SIGINT) kill_remaining(SIGKILL);
+            return;
+        }
+        spdlog::debug("forwarding signal {} to the app", sig);
+        forward(sig);
+        if ((sig == SIGTERM || sig == SIGINT) && stop_timer_ < 0) arm_stop_timer();
+    }
+
+    bool is_from_inside(pid_t sender) const {
+        if (sender == 0 || sender == getpid()) return false;
+        // As PID 1 every process that has a pid in our namespace is inside the container;
+        // senders from outside it appear as pid 0.
+        if (pid1_) return true;
+        return is_descendant_of(sender, getpid());
+    }
+
+    void forward(int sig) {
+        if (o_.forward_to_group) {
+            if (kill(-app_.pid, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-{}, {}): {}", app_.pid, sig, strerror(errno));
+            return;
+        }
+        // Through the pidfd: a recycled pid can never receive a signal meant for the app.
+        if (syscall(SYS_pidfd_send_signal, app_.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
+            spdlog::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
+    }
+
+    void arm_stop_timer() {
+        auto ms = std::chrono::milliseconds(o_.settings.stop_timeout_ms);
+        stop_timer_ = loop_.add_timer(ms, [this] {
+            if (app_status_) return;
+            spdlog::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
+            forward(SIGKILL);
+        });
+    }
+
+    void reap() {
+        for (;;) {
+            int status;
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid > 0) {
+                if (pid == app_.pid) on_app_exit(status);
+                else spdlog::debug("reaped pid {} (status {:#x})", pid, status);
+                continue;
+            }
+            if (pid < 0 && errno == EINTR) continue;
+            if (pid < 0 && errno == ECHILD && app_status_) {
+                done_ = true;
+                loop_.stop();
+            }
+            return;
+        }
+    }
+
+    void on_app_exit(int status) {
+        app_status_ = status;
+        if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", app_.pid, WTERMSIG(status));
+        else spdlog::debug("app (pid {}) exited with {}", app_.pid, WEXITSTATUS(status));
+        if (hooks_) hooks_->app_exited(status);
+        // vigil never leaves orphans behind: whatever the app left running is stopped too.
+        kill_remaining(SIGTERM);
+        loop_.add_timer(std::chrono::milliseconds(o_.settings.stop_timeout_ms), [this] { kill_remaining(SIGKILL); });
+    }
+
+    void kill_remaining(int sig) {
+        if (pid1_) {
+            // Every process of the namespace but ourselves.
+            if (kill(-1, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-1, {}): {}", sig, strerror(errno));
+            return;
+        }
+        for (pid_t p : descendants_of(getpid()))
+            if (kill(p, sig) == 0) spdlog::debug("sent signal {} to leftover pid {}", sig, p);
+    }
+
+    int exit_code() const {
+        int code = kExitVigilError;
+        if (app_status_) {
+            int st = *app_status_;
+            code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        const auto& remap = o_.settings.remap_exit;
+        if (std::find(remap.begin(), remap.end(), code) != remap.end()) return 0;
+        return code;
+    }
+
+    EventLoop& loop_;
+    SpawnResult app_;
+    SuperviseOptions o_;
+    SessionHooks* hooks_;
+    bool pid1_;
+    int sfd_ = -1;
+    int stop_timer_ = -1;
+    bool done_ = false;
+    std::optional<int> app_status_;
+    std::vector<std::unique_ptr<OutputRelay>> relays_;
+};
+
+}  // namespace
+
+int supervise(EventLoop& loop, const SpawnResult& app, const SuperviseOptions& options, SessionHooks* hooks) {
+    Supervisor s(loop, app, options, hooks);
+    return s.run();
+}
+
+}  // namespace vigil
