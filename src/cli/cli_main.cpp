@@ -14,6 +14,14 @@ namespace vigil {
 
 namespace {
 
+bool g_logging_ready = false;
+
+// Errors go through the logger (so they are JSON with VIGIL_LOG_FORMAT=json) once it exists.
+void report(const char* prefix, const char* what) {
+    if (g_logging_ready) spdlog::error("{}{}", prefix, what);
+    else std::fprintf(stderr, "vigil: %s%s\n", prefix, what);
+}
+
 void print_help() {
     std::printf(
         "vigil %s: PID-1 init and sandbox supervisor for containers\n\n"
@@ -43,6 +51,7 @@ int dispatch(const std::vector<std::string>& args) {
         return 0;
     }
     setup_logging();
+    g_logging_ready = true;
     const Command* cmd = args.empty() ? nullptr : find_command(args[0]);
     std::vector<std::string> rest(args.begin() + (cmd ? 1 : 0), args.end());
     if (!cmd) cmd = find_command("run");  // `vigil -- CMD` and `vigil CMD` mean `vigil run`
@@ -60,10 +69,10 @@ int cli_main(const std::vector<std::string>& args) {
     try {
         return dispatch(args);
     } catch (const Error& e) {
-        std::fprintf(stderr, "vigil: %s\n", e.what());
+        report("", e.what());
         return e.code;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "vigil: internal error: %s\n", e.what());
+        report("internal error: ", e.what());
         return kExitVigilError;
     }
 }
