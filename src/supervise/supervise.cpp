@@ -196,6 +196,8 @@ private:
             if (pid < 0 && errno == ECHILD && app_status_) {
                 done_ = true;
                 loop_.stop();
+            } else if (pid == 0 && app_status_ && !cleaning_up_) {
+                stop_leftovers();
             }
             return;
         }
@@ -206,7 +208,12 @@ private:
         if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", app_.pid, WTERMSIG(status));
         else spdlog::debug("app (pid {}) exited with {}", app_.pid, WEXITSTATUS(status));
         if (hooks_) hooks_->app_exited(status);
-        // vigil never leaves orphans behind: whatever the app left running is stopped too.
+    }
+
+    // vigil never leaves orphans behind: whatever the app left running is stopped too.
+    // (Only called when children remain, so the common case costs no /proc scan.)
+    void stop_leftovers() {
+        cleaning_up_ = true;
         kill_remaining(SIGTERM);
         loop_.add_timer(std::chrono::milliseconds(o_.settings.stop_timeout_ms), [this] { kill_remaining(SIGKILL); });
     }
@@ -240,6 +247,7 @@ private:
     int sfd_ = -1;
     int stop_timer_ = -1;
     bool done_ = false;
+    bool cleaning_up_ = false;
     std::optional<int> app_status_;
     std::vector<std::unique_ptr<OutputRelay>> relays_;
 };
