@@ -23,7 +23,7 @@ const GroupText kGroups[] = {
      "arch_prctl brk clock_getres clock_gettime clock_nanosleep execve exit exit_group futex "
      "futex_waitv futex_wait futex_wake futex_requeue get_robust_list get_thread_area getegid "
      "geteuid getgid getgroups getpgid getpgrp getpid getppid getrandom getresgid getresuid "
-     "getrlimit getsid gettid gettimeofday getuid membarrier mmap mprotect munmap nanosleep "
+     "getrlimit getsid gettid gettimeofday getuid map_shadow_stack membarrier mmap mprotect munmap nanosleep "
      "pause prlimit64 restart_syscall rseq rt_sigreturn sched_getaffinity sched_yield "
      "set_robust_list set_thread_area set_tid_address time uname"},
     {"@aio", "asynchronous I/O: POSIX AIO and io_uring",
@@ -55,6 +55,8 @@ const GroupText kGroups[] = {
      "msgctl msgget msgrcv msgsnd pipe pipe2 semctl semget semop semtimedop shmat shmctl shmdt "
      "shmget"},
     {"@keyring", "the kernel key retention service (not namespaced)", "add_key keyctl request_key"},
+    {"@memory-special", "rarely needed memory facilities that mostly help exploits: page faults "
+     "handled in user space, secret memory", "memfd_secret userfaultfd"},
     {"@memlock", "lock memory into RAM", "mlock mlock2 mlockall munlock munlockall"},
     {"@module", "load and unload kernel modules", "delete_module finit_module init_module"},
     {"@mount", "mount and unmount file systems, change the root",
@@ -83,7 +85,7 @@ const GroupText kGroups[] = {
     {"@raw-io", "direct access to I/O ports", "ioperm iopl"},
     {"@reboot", "reboot or replace the running kernel", "kexec_file_load kexec_load reboot"},
     {"@resources", "change scheduling, priorities, CPU and NUMA placement, resource limits",
-     "ioprio_set mbind migrate_pages move_pages nice sched_setaffinity sched_setattr "
+     "ioprio_set mbind migrate_pages move_pages sched_setaffinity sched_setattr "
      "sched_setparam sched_setscheduler set_mempolicy set_mempolicy_home_node setpriority "
      "setrlimit"},
     {"@sandbox", "restrict oneself further: seccomp and Landlock",
@@ -101,7 +103,7 @@ const GroupText kGroups[] = {
     {"@system-service", "what a typical unprivileged service needs (unlike systemd's, without "
      "userfaultfd)",
      "@aio @basic-io @chown @default @file-system @io-event @ipc @keyring @memlock @network-io "
-     "@process @resources @setuid @signal @sync @timer capset copy_file_range fadvise64 flock "
+     "@process @resources @setuid @signal @sync @timer cachestat capset copy_file_range fadvise64 flock "
      "get_mempolicy getcpu getpriority ioctl ioprio_get madvise mincore mremap "
      "name_to_handle_at personality readahead sched_get_priority_max sched_get_priority_min "
      "sched_getattr sched_getparam sched_getscheduler sched_rr_get_interval sendfile setpgid "
