@@ -5,6 +5,7 @@
 #include <seccomp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -24,6 +25,12 @@ std::vector<std::string> load_syscall_names() {
         if (name) names.emplace_back(name.get());
     }
     return names;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
 }
 
 }  // namespace
@@ -68,12 +75,14 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
-    // A suggestion more different than a third of the word is noise, not help.
+    // A suggestion more different than a third of the word is noise, not help. Case does not
+    // count: "ALLOW" should find "allow", "af_inet" "AF_INET".
     size_t limit = std::max<size_t>(2, word.size() / 3);
     std::string best;
     size_t best_distance = limit + 1;
+    std::string lower_word = lower(word);
     for (const auto& c : candidates) {
-        size_t d = edit_distance(word, c);
+        size_t d = edit_distance(lower_word, lower(c));
         if (d < best_distance) {
             best_distance = d;
             best = c;
