@@ -19,7 +19,8 @@ const char kUsage[] =
 
 std::string summary(const std::string& path, const Profile& p) {
     if (!p.has_seccomp) return path + ": ok (no seccomp filter)";
-    return path + ": ok (" + std::to_string(p.rules.size()) + " rules, default " +
+    size_t n = p.rules.size();
+    return path + ": ok (" + std::to_string(n) + (n == 1 ? " rule" : " rules") + ", default " +
            p.default_action.str() + ")";
 }
 

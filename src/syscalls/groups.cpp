@@ -115,7 +115,7 @@ const GroupText kGroups[] = {
      "mincore sched_getparam sched_getscheduler sched_setaffinity sched_getattr "
      "sched_get_priority_max sched_get_priority_min setpriority getpriority sysinfo ioctl "
      "flock umask sendfile copy_file_range fadvise64 pipe pipe2 memfd_create getcpu setsid "
-     "setpgid socketpair shmget shmat shmdt shmctl get_mempolicy"},
+     "setpgid socketpair shmget shmat shmdt shmctl"},
     {"@jvm-hot", "calls a running JVM makes many times a second that are harmless on their own "
      "(locks, parking, I/O on open descriptors, polling, time, memory it already owns): learn "
      "mode allows these in the filter instead of notifying, to keep its overhead low",
