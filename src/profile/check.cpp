@@ -1,0 +1,50 @@
+// `vigil check PROFILE`: validate a profile. Unlike `run`, a bad profile is this command's
+// normal answer, so it exits 1 (not 125) and prints every problem found.
+#include <cstdio>
+
+#include "vigil/cli.hpp"
+#include "vigil/error.hpp"
+#include "vigil/profile.hpp"
+
+namespace vigil {
+
+namespace {
+
+const char kUsage[] =
+    "usage: vigil check PROFILE\n"
+    "\n"
+    "Reads PROFILE with its includes and @groups and validates it.\n"
+    "Exit 0 and one line 'PROFILE: ok (N rules, default ACTION)', or exit 1 with one\n"
+    "'FILE:LINE:COL: message' line per problem on stderr.\n";
+
+std::string summary(const std::string& path, const Profile& p) {
+    if (!p.has_seccomp) return path + ": ok (no seccomp filter)";
+    size_t n = p.rules.size();
+    return path + ": ok (" + std::to_string(n) + (n == 1 ? " rule" : " rules") + ", default " +
+           p.default_action.str() + ")";
+}
+
+int check_main(const std::vector<std::string>& args) {
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (args.size() != 1 || args[0].starts_with('-')) {
+        std::fputs(kUsage, stderr);
+        return kExitVigilError;
+    }
+    try {
+        Profile p = load_profile(args[0]);
+        std::printf("%s\n", summary(args[0], p).c_str());
+        return 0;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+}
+
+const RegisterCommand reg{{"check", "validate a profile", kUsage, &check_main}};
+
+}  // namespace
+
+}  // namespace vigil
