@@ -1,0 +1,162 @@
+// Cost of vigil's seccomp filter: per-syscall overhead (a cached allowed syscall and an
+// argument-checked one) with and without the filter, side by side in one run; and the time
+// to compile and to load a profile's filter. Built and run by bench/filter_bench.sh.
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "vigil/filter.hpp"
+#include "vigil/profile.hpp"
+
+using namespace vigil;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+SyscallRule rule(const std::string& name, Action a, std::vector<ArgCondition> when = {}) {
+    SyscallRule r;
+    r.syscall = name;
+    r.action = a;
+    r.conditions = std::move(when);
+    return r;
+}
+
+ArgCondition eq(unsigned index, uint64_t value) {
+    ArgCondition c;
+    c.index = index;
+    c.value = value;
+    return c;
+}
+
+// 250 rules shaped like a server profile: ~230 syscalls allowed outright, the rest with
+// argument conditions (fcntl commands, socket families, prctl options), default errno:EPERM.
+Profile synthetic_profile() {
+    Profile p;
+    p.has_seccomp = true;
+    p.default_action = {ActionKind::Errno, EPERM};
+    const std::vector<std::string> conditional = {"fcntl", "socket", "prctl", "ioctl"};
+    for (int nr = 0; nr < 450 && p.rules.size() < 230; ++nr) {
+        char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+        if (!name) continue;
+        std::string n = name;
+        free(name);
+        if (std::find(conditional.begin(), conditional.end(), n) == conditional.end() && n != "clone3")
+            p.rules.push_back(rule(n, {ActionKind::Allow}));
+    }
+    for (uint64_t cmd : {F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_SETLK, F_GETLK})
+        p.rules.push_back(rule("fcntl", {ActionKind::Allow}, {eq(1, cmd)}));
+    for (uint64_t family : {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK})
+        p.rules.push_back(rule("socket", {ActionKind::Allow}, {eq(0, family)}));
+    for (uint64_t opt : {PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_VMA})
+        p.rules.push_back(rule("prctl", {ActionKind::Allow}, {eq(0, opt)}));
+    for (uint64_t req : {0x5401 /*TCGETS*/, 0x541B /*FIONREAD*/, 0x5421 /*FIONBIO*/, 0x5413 /*TIOCGWINSZ*/})
+        p.rules.push_back(rule("ioctl", {ActionKind::Allow}, {eq(1, req)}));
+    return p;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// ns per call of BODY (N calls), in a forked child that first loads PROG (null: no filter).
+double ns_per_call(const BpfProgram* prog, long n, const std::function<void()>& body) {
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (prog) {
+            sock_fprog f{static_cast<unsigned short>(prog->insns.size()), const_cast<sock_filter*>(prog->insns.data())};
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) _exit(1);
+        }
+        for (long i = 0; i < n / 10; ++i) body();  // warm-up
+        auto t0 = Clock::now();
+        for (long i = 0; i < n; ++i) body();
+        double ns = seconds_since(t0) * 1e9 / static_cast<double>(n);
+        if (write(p[1], &ns, sizeof ns) != sizeof ns) _exit(2);
+        _exit(0);
+    }
+    close(p[1]);
+    double ns = -1;
+    if (read(p[0], &ns, sizeof ns) != sizeof ns) ns = -1;
+    close(p[0]);
+    waitpid(pid, nullptr, 0);
+    return ns;
+}
+
+double load_ms(const BpfProgram& prog) {
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        sock_fprog f{static_cast<unsigned short>(prog.insns.size()), const_cast<sock_filter*>(prog.insns.data())};
+        auto t0 = Clock::now();
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) _exit(1);
+        double ms = seconds_since(t0) * 1e3;
+        if (write(p[1], &ms, sizeof ms) != sizeof ms) _exit(2);
+        _exit(0);
+    }
+    close(p[1]);
+    double ms = -1;
+    if (read(p[0], &ms, sizeof ms) != sizeof ms) ms = -1;
+    close(p[0]);
+    waitpid(pid, nullptr, 0);
+    return ms;
+}
+
+void report(const char* what, const BpfProgram& prog, long n) {
+    auto getppid_call = [] { syscall(SYS_getppid); };
+    auto fcntl_call = [] { syscall(SYS_fcntl, 0, F_GETFD); };
+    double base1 = ns_per_call(nullptr, n, getppid_call), with1 = ns_per_call(&prog, n, getppid_call);
+    double base2 = ns_per_call(nullptr, n, fcntl_call), with2 = ns_per_call(&prog, n, fcntl_call);
+    std::printf("%-28s %5zu insns  getppid %6.1f -> %6.1f ns (x%.2f)  fcntl(F_GETFD) %6.1f -> %6.1f ns (x%.2f)\n", what,
+                prog.insns.size(), base1, with1, with1 / base1, base2, with2, with2 / base2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    long n = 2000000;
+    std::vector<std::string> profiles;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-n") == 0 && i + 1 < argc) n = std::atol(argv[++i]);
+        else profiles.push_back(argv[i]);
+    }
+    std::printf("%ld calls per measurement, each in a fresh child; ns/call without -> with the filter\n", n);
+    Profile synth = synthetic_profile();
+    report("synthetic (250 rules)", compile_filter(synth), n);
+    for (const auto& path : profiles) {
+        auto t0 = Clock::now();
+        Profile p = load_profile(path);
+        double parse_ms = seconds_since(t0) * 1e3;
+        std::vector<double> compile;
+        BpfProgram prog;
+        for (int i = 0; i < 20; ++i) {
+            t0 = Clock::now();
+            prog = compile_filter(p);
+            compile.push_back(seconds_since(t0) * 1e3);
+        }
+        std::vector<double> loads;
+        for (int i = 0; i < 20; ++i) loads.push_back(load_ms(prog));
+        std::string label = path.substr(path.rfind('/') + 1) + " (" + std::to_string(p.rules.size()) + " rules)";
+        report(label.c_str(), prog, n);
+        std::printf("%-28s load_profile %.2f ms, compile_filter median %.2f ms, seccomp load median %.3f ms\n",
+                    label.c_str(), parse_ms, median(compile), median(loads));
+    }
+    return 0;
+}

@@ -1,0 +1,260 @@
+// OCI/Docker seccomp JSON -> TOML profile text, and the `vigil import-oci` command.
+#include <errno.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "../filter/internal.hpp"
+#include "vigil/cli.hpp"
+#include "vigil/error.hpp"
+#include "vigil/oci.hpp"
+
+namespace vigil {
+
+using nlohmann::json;
+
+namespace {
+
+// Docker's default capability set: what a container gets without --cap-add.
+const std::set<std::string> kDockerCaps = {
+    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",           "CAP_MKNOD",       "CAP_NET_RAW",
+    "CAP_SETGID", "CAP_SETUID",       "CAP_SETFCAP", "CAP_SETPCAP",         "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE"};
+
+// Names Docker's profiles (Go's GOARCH) and the OCI spec use for x86_64.
+const std::set<std::string> kThisArch = {"amd64", "x86_64", "SCMP_ARCH_X86_64"};
+
+struct Condition {
+    unsigned index;
+    std::string text;
+};
+
+struct ImportedRule {
+    std::string action;  // profile syntax
+    std::vector<Condition> when;
+};
+
+std::string hex(uint64_t v) {
+    if (v < 10) return std::to_string(v);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string errno_name(int e) {
+    const char* name = strerrorname_np(e);
+    if (!name) throw Error("errnoRet " + std::to_string(e) + " is not an errno value");
+    return name;
+}
+
+std::string profile_action(const json& e, const std::string& action, const std::string& where) {
+    if (action == "SCMP_ACT_ALLOW") return "allow";
+    if (action == "SCMP_ACT_ERRNO") return "errno:" + errno_name(e.value("errnoRet", EPERM));
+    if (action == "SCMP_ACT_KILL_PROCESS") return "kill-process";
+    if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD") return "kill-thread";
+    if (action == "SCMP_ACT_TRAP") return "trap";
+    if (action == "SCMP_ACT_LOG") return "log";
+    if (action == "SCMP_ACT_NOTIFY") return "notify";
+    // Without a tracer attached the kernel fails a traced syscall with ENOSYS.
+    if (action == "SCMP_ACT_TRACE") return "errno:ENOSYS";
+    throw Error(where + ": unknown action '" + action + "'");
+}
+
+Condition condition(const json& a, const std::string& where) {
+    unsigned index = a.at("index").get<unsigned>();
+    if (index > 5) throw Error(where + ": argument index " + std::to_string(index) + " is not 0..5");
+    uint64_t value = a.value("value", uint64_t{0}), two = a.value("valueTwo", uint64_t{0});
+    std::string op = a.at("op").get<std::string>(), arg = "arg" + std::to_string(index);
+    static const std::map<std::string, std::string> ops = {{"SCMP_CMP_NE", "!="}, {"SCMP_CMP_LT", "<"},
+                                                           {"SCMP_CMP_LE", "<="}, {"SCMP_CMP_EQ", "=="},
+                                                           {"SCMP_CMP_GE", ">="}, {"SCMP_CMP_GT", ">"}};
+    if (op == "SCMP_CMP_MASKED_EQ") return {index, arg + " & " + hex(value) + " == " + hex(two)};
+    auto it = ops.find(op);
+    if (it == ops.end()) throw Error(where + ": unknown comparison '" + op + "'");
+    return {index, arg + " " + it->second + " " + hex(value)};
+}
+
+bool any_in(const json& list, const std::set<std::string>& set) {
+    return std::any_of(list.begin(), list.end(), [&](const json& v) { return set.count(v.get<std::string>()); });
+}
+
+bool all_in(const json& list, const std::set<std::string>& set) {
+    return std::all_of(list.begin(), list.end(), [&](const json& v) { return set.count(v.get<std::string>()); });
+}
+
+// Why an entry does not apply to x86_64 with Docker's default capabilities ("" if it does).
+std::string excluded_because(const json& e) {
+    json inc = e.value("includes", json::object()), exc = e.value("excludes", json::object());
+    if (inc.is_null()) inc = json::object();
+    if (exc.is_null()) exc = json::object();
+    if (inc.contains("arches") && !inc["arches"].empty() && !any_in(inc["arches"], kThisArch))
+        return "other architectures";
+    if (exc.contains("arches") && any_in(exc["arches"], kThisArch)) return "excluded on x86_64";
+    if (inc.contains("caps") && !all_in(inc["caps"], kDockerCaps))
+        return "needs " + inc["caps"].dump() + " beyond Docker's default capabilities";
+    if (exc.contains("caps") && any_in(exc["caps"], kDockerCaps)) return "excluded with " + exc["caps"].dump();
+    return "";
+}
+
+// runc's reading of args: each argument compared at most once per rule; when one index
+// appears twice, every comparison becomes a rule of its own (ORed).
+std::vector<std::vector<Condition>> rule_conditions(const json& e, const std::string& where) {
+    std::vector<Condition> all;
+    for (const auto& a : e.value("args", json::array())) all.push_back(condition(a, where));
+    std::set<unsigned> indexes;
+    for (const auto& c : all) indexes.insert(c.index);
+    if (indexes.size() == all.size()) return {all};
+    std::vector<std::vector<Condition>> split;
+    for (const auto& c : all) split.push_back({c});
+    return split;
+}
+
+std::string quoted(const std::string& s) { return json(s).dump(); }
+
+std::string wrap_names(const std::string& lead, const std::vector<std::string>& names) {
+    std::string out, line = lead;
+    for (const auto& n : names) {
+        if (line.size() + n.size() > 96) out += line + "\n", line = "#   ";
+        line += n + " ";
+    }
+    return out + line + "\n";
+}
+
+struct Imported {
+    std::string default_action;
+    std::map<std::string, std::vector<ImportedRule>> rules;  // syscall -> rules, in file order
+    std::vector<std::string> order;                         // syscalls in first-seen order
+    std::map<std::string, std::vector<std::string>> dropped;  // reason -> names
+};
+
+void import_entry(const json& e, size_t i, Imported& out) {
+    const std::string where = "syscalls[" + std::to_string(i) + "]";
+    std::vector<std::string> names;
+    if (e.contains("names")) names = e["names"].get<std::vector<std::string>>();
+    if (e.contains("name")) names.push_back(e["name"].get<std::string>());
+    std::string reason = excluded_because(e);
+    if (!reason.empty()) {
+        for (const auto& n : names) out.dropped[reason].push_back(n);
+        return;
+    }
+    std::string action = profile_action(e, e.at("action").get<std::string>(), where);
+    auto conds = rule_conditions(e, where);
+    for (const auto& n : names) {
+        if (filter_detail::syscall_number(n) < 0) {
+            out.dropped["not x86_64 system calls"].push_back(n);
+            continue;
+        }
+        if (!out.rules.count(n)) out.order.push_back(n);
+        for (const auto& c : conds) out.rules[n].push_back({action, c});
+    }
+}
+
+std::string render(const Imported& in, const std::string& source) {
+    std::ostringstream t;
+    t << "# Imported by `vigil import-oci` from " << source << "\n"
+      << "# for x86_64 with Docker's default capabilities (CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW\n"
+      << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
+      << "# i386 and x32 calls are killed, as in every vigil profile.\n";
+    for (const auto& [reason, names] : in.dropped) t << wrap_names("# Dropped (" + reason + "): ", names);
+    t << "\n[seccomp]\ndefault = " << quoted(in.default_action) << "\n";
+
+    std::vector<std::string> allow, notify, rules;
+    std::vector<std::pair<std::string, std::string>> deny;
+    for (const auto& name : in.order) {
+        const auto& rs = in.rules.at(name);
+        if (rs.size() == 1 && rs[0].when.empty()) {
+            const auto& a = rs[0].action;
+            if (a == "allow") allow.push_back(name);
+            else if (a == "notify") notify.push_back(name);
+            else deny.emplace_back(name, a);
+            continue;
+        }
+        rules.push_back(name);
+    }
+    auto list = [&](const char* key, const std::vector<std::string>& names) {
+        if (names.empty()) return;
+        t << key << " = [\n";
+        for (const auto& n : names) t << "  " << quoted(n) << ",\n";
+        t << "]\n";
+    };
+    list("allow", allow);
+    list("notify", notify);
+    if (!deny.empty()) {
+        t << "\n[seccomp.deny]\n";
+        for (const auto& [n, a] : deny) t << n << " = " << quoted(a) << "\n";
+    }
+    for (const auto& name : rules)
+        for (const auto& r : in.rules.at(name)) {
+            t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
+            if (r.when.empty()) continue;
+            t << "when = [";
+            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(r.when[i].text);
+            t << "]\n";
+        }
+    return t.str();
+}
+
+}  // namespace
+
+std::string oci_to_toml(const json& oci, const std::string& source) {
+    if (!oci.is_object()) throw Error(source + ": not an OCI seccomp object");
+    Imported in;
+    try {
+        in.default_action = profile_action(oci, oci.at("defaultAction").get<std::string>(), "defaultAction");
+        if (oci.contains("defaultErrnoRet") && oci.at("defaultAction") == "SCMP_ACT_ERRNO")
+            in.default_action = "errno:" + errno_name(oci["defaultErrnoRet"].get<int>());
+        const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
+        for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
+    } catch (const json::exception& e) {
+        throw Error(source + ": " + e.what());
+    } catch (const Error& e) {
+        throw Error(source + ": " + e.what());
+    }
+    for (const char* ignored : {"listenerPath", "listenerMetadata", "flags"})
+        if (oci.contains(ignored)) in.dropped["settings vigil does not use"].push_back(ignored);
+    return render(in, source);
+}
+
+namespace {
+
+const char* kUsage =
+    "usage: vigil import-oci FILE.json [-o OUT.toml]\n"
+    "Turns an OCI/Docker seccomp profile (e.g. Docker's default.json) into a vigil TOML profile\n"
+    "for x86_64 with Docker's default capability set. Entries for other architectures or\n"
+    "capabilities are dropped and listed in a comment at the top of the output.\n";
+
+int import_oci_main(const std::vector<std::string>& args) {
+    std::string input, output = "-";
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "-o" && i + 1 < args.size()) output = args[++i];
+        else if (!args[i].empty() && args[i][0] == '-' && args[i] != "-")
+            throw Error("import-oci: unknown option '" + args[i] + "'\n" + kUsage);
+        else if (input.empty()) input = args[i];
+        else throw Error("import-oci: one input file expected\n" + std::string(kUsage));
+    }
+    if (input.empty()) throw Error(std::string("import-oci: missing FILE.json\n") + kUsage);
+    std::ifstream in(input);
+    if (!in) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
+    json oci = json::parse(in, nullptr, false);
+    if (oci.is_discarded()) throw Error("import-oci: " + input + ": not valid JSON");
+    std::string toml = oci_to_toml(oci, input);
+    if (output == "-") {
+        std::fwrite(toml.data(), 1, toml.size(), stdout);
+        return 0;
+    }
+    std::ofstream out(output, std::ios::trunc);
+    if (!(out << toml) || !out.flush()) throw Error("import-oci: cannot write " + output + ": " + std::strerror(errno));
+    return 0;
+}
+
+const RegisterCommand reg{{"import-oci", "turn an OCI/Docker seccomp JSON into a TOML profile", kUsage,
+                           &import_oci_main}};
+
+}  // namespace
+
+}  // namespace vigil

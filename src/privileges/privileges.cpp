@@ -1,0 +1,246 @@
+// Users, groups and capabilities: resolved before fork (files parsed by hand: no NSS, so the
+// static binary works in any image), applied in the child with raw syscalls only.
+#include "vigil/privileges.hpp"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cap-ng.h>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "vigil/error.hpp"
+
+namespace vigil {
+
+namespace {
+
+struct IdEntry {
+    std::string name;
+    unsigned id = 0;
+    unsigned primary_gid = 0;  // passwd only
+};
+
+bool parse_number(const std::string& s, unsigned* out) {
+    if (s.empty()) return false;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && end == s.data() + s.size();
+}
+
+// ROOT/etc/passwd or ROOT/etc/group: "name:x:id:..." lines; malformed lines are skipped as
+// libc does. A missing file is an empty database (numeric ids still work).
+std::vector<IdEntry> read_id_file(const std::string& path, bool passwd) {
+    std::vector<IdEntry> out;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::stringstream ss(line);
+        for (std::string field; std::getline(ss, field, ':');) f.push_back(field);
+        IdEntry e;
+        if (f.size() < 3 || f[0].empty() || !parse_number(f[2], &e.id)) continue;
+        if (passwd && (f.size() < 4 || !parse_number(f[3], &e.primary_gid))) continue;
+        e.name = f[0];
+        out.push_back(e);
+    }
+    return out;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string suggestion(const std::string& wrong, const std::vector<std::string>& names) {
+    const std::string* best = nullptr;
+    size_t best_d = wrong.size() / 2 + 2;
+    for (const auto& n : names) {
+        size_t d = edit_distance(wrong, n);
+        if (d < best_d) best = &n, best_d = d;
+    }
+    return best ? " (did you mean '" + *best + "'?)" : "";
+}
+
+const IdEntry* resolve(const std::string& value, const std::vector<IdEntry>& db, const std::string& what,
+                       const std::string& path, unsigned* id) {
+    for (const auto& e : db)
+        if (e.name == value) return *id = e.id, &e;
+    if (parse_number(value, id)) {
+        for (const auto& e : db)
+            if (e.id == *id) return &e;
+        return nullptr;
+    }
+    std::vector<std::string> names;
+    for (const auto& e : db) names.push_back(e.name);
+    throw Error(what + " '" + value + "' not found in " + path + suggestion(value, names));
+}
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+int capability_number(const std::string& written) {
+    std::string name = upper(written);
+    if (name.rfind("CAP_", 0) == 0) name = name.substr(4);
+    int cap = capng_name_to_capability(name.c_str());
+    if (cap >= 0) return cap;
+    std::vector<std::string> names;
+    for (unsigned i = 0; i <= CAP_LAST_CAP; ++i)
+        if (const char* n = capng_capability_to_name(i)) names.push_back(upper(n));
+    throw Error("unknown capability '" + written + "'" + suggestion(name, names));
+}
+
+bool have_effective(int cap) { return capng_have_capability(CAPNG_EFFECTIVE, static_cast<unsigned>(cap)) != 0; }
+
+void check_can_switch(const PreparedPrivileges& p, const ProcessSettings& s) {
+    bool same_ids = p.uid == getuid() && p.uid == geteuid() && p.gid == getgid() && p.gid == getegid();
+    if (p.uid != geteuid() && !have_effective(CAP_SETUID))
+        throw Error("cannot switch to user '" + s.user.value_or(std::to_string(p.uid)) + "' (uid " +
+                    std::to_string(p.uid) + "): vigil runs as uid " + std::to_string(geteuid()) +
+                    " without CAP_SETUID");
+    if (!same_ids && !have_effective(CAP_SETGID))
+        throw Error("cannot switch to group '" + s.group.value_or(std::to_string(p.gid)) + "' (gid " +
+                    std::to_string(p.gid) + "): vigil runs without CAP_SETGID");
+}
+
+}  // namespace
+
+PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root) {
+    PreparedPrivileges p;
+    p.drop_caps = true;
+    std::string base = root.empty() || root.back() != '/' ? root + "/" : root;
+    const std::string passwd_path = base + "etc/passwd", group_path = base + "etc/group";
+    auto users = read_id_file(passwd_path, true);
+    auto groups = read_id_file(group_path, false);
+
+    p.uid = getuid();
+    p.gid = getgid();
+    if (settings.user) {
+        unsigned uid = 0;
+        const IdEntry* e = resolve(*settings.user, users, "user", passwd_path, &uid);
+        p.uid = uid;
+        // A number without a passwd entry gets the group of the same number, not root's.
+        p.gid = e ? e->primary_gid : uid;
+    }
+    if (settings.group) {
+        unsigned gid = 0;
+        resolve(*settings.group, groups, "group", group_path, &gid);
+        p.gid = gid;
+    }
+    for (const auto& g : settings.groups) {
+        unsigned gid = 0;
+        resolve(g, groups, "group", group_path, &gid);
+        p.groups.push_back(gid);
+    }
+    p.change_ids = settings.user || settings.group || !settings.groups.empty();
+
+    capng_clear(CAPNG_SELECT_BOTH);
+    if (capng_get_caps_process() != 0) throw_errno("reading vigil's capabilities");
+    if (p.change_ids) check_can_switch(p, settings);
+    // Non-root without CAP_SETGID, asked for its own ids and no supplementary groups: nothing
+    // to change (setgroups would fail with EPERM).
+    if (p.change_ids && !have_effective(CAP_SETGID) && p.groups.empty()) p.change_ids = false;
+
+    for (const auto& name : settings.capabilities) {
+        int cap = capability_number(name);
+        if (!capng_have_capability(CAPNG_PERMITTED, static_cast<unsigned>(cap)))
+            throw Error("cannot keep capability " + upper(name) + ": vigil does not have it (not in its permitted set)");
+        if (std::find(p.keep_caps.begin(), p.keep_caps.end(), cap) == p.keep_caps.end()) p.keep_caps.push_back(cap);
+    }
+    return p;
+}
+
+namespace {
+
+bool kept(const PreparedPrivileges& p, int cap) {
+    for (int k : p.keep_caps)
+        if (k == cap) return true;
+    return false;
+}
+
+int fail(const char** failed_step, const char* step) {
+    int e = errno;
+    if (failed_step) *failed_step = step;
+    return e ? e : EPERM;
+}
+
+int capget_now(__user_cap_data_struct data[2]) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    return static_cast<int>(syscall(SYS_capget, &hdr, data));
+}
+
+int capset_now(__user_cap_data_struct data[2]) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    return static_cast<int>(syscall(SYS_capset, &hdr, data));
+}
+
+bool has_bit(const __user_cap_data_struct data[2], __u32 __user_cap_data_struct::*set, int cap) {
+    return (data[cap / 32].*set >> (cap % 32)) & 1u;
+}
+
+}  // namespace
+
+int apply_privileges(const PreparedPrivileges& p, const char** failed_step) noexcept {
+    // ids first, keeping the permitted set across setresuid (KEEPCAPS); effective is cleared by
+    // the uid change and restored from permitted below.
+    if (p.change_ids) {
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail(failed_step, "prctl(PR_SET_KEEPCAPS)");
+        if (setgroups(p.groups.size(), p.groups.data()) != 0) return fail(failed_step, "setgroups");
+        if (setresgid(p.gid, p.gid, p.gid) != 0) return fail(failed_step, "setresgid");
+        if (setresuid(p.uid, p.uid, p.uid) != 0) return fail(failed_step, "setresuid");
+    }
+    if (!p.drop_caps) return 0;
+
+    __user_cap_data_struct data[2] = {};
+    if (capget_now(data) != 0) return fail(failed_step, "capget");
+    data[0].effective = data[0].permitted;
+    data[1].effective = data[1].permitted;
+    if (capset_now(data) != 0) return fail(failed_step, "capset(effective)");
+
+    // Bounding set: needs CAP_SETPCAP. Without it (non-root vigil) the set stays, which is
+    // harmless for a non-root app (no_new_privs blocks file capabilities) but not for root,
+    // which regains the whole bounding set at execve.
+    bool setpcap = has_bit(data, &__user_cap_data_struct::permitted, CAP_SETPCAP);
+    uid_t final_uid = p.change_ids ? p.uid : getuid();
+    for (int cap = 0; cap < 64; ++cap) {
+        int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_set < 0) break;  // EINVAL: past the kernel's last capability
+        if (in_set == 0 || kept(p, cap)) continue;
+        if (!setpcap && final_uid != 0) break;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return fail(failed_step, "prctl(PR_CAPBSET_DROP)");
+    }
+
+    __user_cap_data_struct keep[2] = {};
+    for (int cap : p.keep_caps) {
+        keep[cap / 32].permitted |= 1u << (cap % 32);
+        keep[cap / 32].effective |= 1u << (cap % 32);
+        keep[cap / 32].inheritable |= 1u << (cap % 32);
+    }
+    if (capset_now(keep) != 0) return fail(failed_step, "capset");
+
+    // Ambient: what a non-root app keeps across execve (permitted and inheritable alone are
+    // lost there without file capabilities).
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && !p.keep_caps.empty())
+        return fail(failed_step, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+    for (int cap : p.keep_caps)
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+            return fail(failed_step, "prctl(PR_CAP_AMBIENT_RAISE)");
+    if (p.change_ids && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return fail(failed_step, "prctl(PR_SET_KEEPCAPS, 0)");
+    return 0;
+}
+
+}  // namespace vigil
