@@ -166,8 +166,10 @@ void load_file(const std::string& path, const SourcePos& from, const std::string
                 "empty profile: no settings (a profile must say something; see profiles/README.md)");
         return;
     }
+    // [learned] holds the statistics `vigil learn` writes for later merges (src/learn reads it);
+    // it never changes what is enforced.
     r.check_keys(*root, "", {"include", "complain", "process", "seccomp", "notify", "phases",
-                             "supervise", "audit"});
+                             "supervise", "audit", "learned"});
     acc.stack.push_back(canonical);
     acc.stack_names.push_back(path);
     if (const TomlValue* inc = Reader::find(*root, "include")) load_includes(r, *inc, acc);
