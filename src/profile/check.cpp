@@ -5,6 +5,7 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/profile.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -12,10 +13,20 @@ namespace {
 
 const char kUsage[] =
     "usage: vigil check PROFILE\n"
+    "       vigil check --groups\n"
     "\n"
     "Reads PROFILE with its includes and @groups and validates it.\n"
     "Exit 0 and one line 'PROFILE: ok (N rules, default ACTION)', or exit 1 with one\n"
-    "'FILE:LINE:COL: message' line per problem on stderr.\n";
+    "'FILE:LINE:COL: message' line per problem on stderr.\n"
+    "--groups lists the @groups profiles can name, with their purpose and members.\n";
+
+void print_groups() {
+    for (const auto& g : all_groups()) {
+        std::printf("%s  %s\n   ", g.name.c_str(), g.purpose.c_str());
+        for (const auto& m : g.members) std::printf(" %s", m.c_str());
+        std::printf("\n");
+    }
+}
 
 std::string summary(const std::string& path, const Profile& p) {
     if (!p.has_seccomp) return path + ": ok (no seccomp filter)";
@@ -27,6 +38,10 @@ std::string summary(const std::string& path, const Profile& p) {
 int check_main(const std::vector<std::string>& args) {
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
         std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (args.size() == 1 && args[0] == "--groups") {
+        print_groups();
         return 0;
     }
     if (args.size() != 1 || args[0].starts_with('-')) {
