@@ -4,6 +4,7 @@
 
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/syscalls.hpp"
 
@@ -15,7 +16,7 @@ const char kUsage[] =
     "usage: vigil check PROFILE\n"
     "       vigil check --groups\n"
     "\n"
-    "Reads PROFILE with its includes and @groups and validates it.\n"
+    "Reads PROFILE with its includes and @groups, validates it and compiles its filter.\n"
     "Exit 0 and one line 'PROFILE: ok (N rules, default ACTION)', or exit 1 with one\n"
     "'FILE:LINE:COL: message' line per problem on stderr.\n"
     "--groups lists the @groups profiles can name, with their purpose and members.\n";
@@ -50,6 +51,9 @@ int check_main(const std::vector<std::string>& args) {
     }
     try {
         Profile p = load_profile(args[0]);
+        // What the loader accepts libseccomp should too; compiling here makes `check` answer
+        // for the whole way to the BPF program that `run` would install.
+        if (p.has_seccomp) compile_filter(p);
         std::printf("%s\n", summary(args[0], p).c_str());
         return 0;
     } catch (const Error& e) {
