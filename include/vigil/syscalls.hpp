@@ -61,3 +61,16 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace vigil
+
+namespace vigil {
+
+// --- argument widths ---
+
+// True when the kernel reads argument INDEX of SYSCALL as a 32-bit value (int, unsigned int,
+// pid_t, umode_t ...) and ignores the upper half of the register, while seccomp compares all
+// 64 bits. A filter test on such an argument can be passed by setting the upper bits, unless it
+// is written so that extra bits only make it fail (see profiles/REFERENCE.md). Known for the
+// syscalls profiles commonly put conditions on; false for all others.
+bool arg_is_32bit(std::string_view syscall, unsigned index);
+
+}  // namespace vigil

@@ -4,7 +4,9 @@
 
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"
 #include "vigil/profile.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -12,10 +14,20 @@ namespace {
 
 const char kUsage[] =
     "usage: vigil check PROFILE\n"
+    "       vigil check --groups\n"
     "\n"
-    "Reads PROFILE with its includes and @groups and validates it.\n"
+    "Reads PROFILE with its includes and @groups, validates it and compiles its filter.\n"
     "Exit 0 and one line 'PROFILE: ok (N rules, default ACTION)', or exit 1 with one\n"
-    "'FILE:LINE:COL: message' line per problem on stderr.\n";
+    "'FILE:LINE:COL: message' line per problem on stderr.\n"
+    "--groups lists the @groups profiles can name, with their purpose and members.\n";
+
+void print_groups() {
+    for (const auto& g : all_groups()) {
+        std::printf("%s  %s\n   ", g.name.c_str(), g.purpose.c_str());
+        for (const auto& m : g.members) std::printf(" %s", m.c_str());
+        std::printf("\n");
+    }
+}
 
 std::string summary(const std::string& path, const Profile& p) {
     if (!p.has_seccomp) return path + ": ok (no seccomp filter)";
@@ -29,12 +41,19 @@ int check_main(const std::vector<std::string>& args) {
         std::fputs(kUsage, stdout);
         return 0;
     }
+    if (args.size() == 1 && args[0] == "--groups") {
+        print_groups();
+        return 0;
+    }
     if (args.size() != 1 || args[0].starts_with('-')) {
         std::fputs(kUsage, stderr);
         return kExitVigilError;
     }
     try {
         Profile p = load_profile(args[0]);
+        // What the loader accepts libseccomp should too; compiling here makes `check` answer
+        // for the whole way to the BPF program that `run` would install.
+        if (p.has_seccomp) compile_filter(p);
         std::printf("%s\n", summary(args[0], p).c_str());
         return 0;
     } catch (const Error& e) {

@@ -196,6 +196,33 @@ void settle_notify(Layering& acc) {
                                             "it a rule with action = \"notify\"");
 }
 
+bool permissive(const Action& a) { return a.kind == ActionKind::Allow || a.kind == ActionKind::Log; }
+
+// seccomp compares all 64 bits of an argument the kernel reads as 32 bits. Setting the upper
+// half makes ==, <, <= fail and !=, >, >= hold, so a caller can pass an allowing '!=' test, or
+// dodge a denying '==' test when the call then falls through to a permissive default.
+void check_arg_widths(Layering& acc) {
+    bool default_permits = permissive(acc.profile.default_action);
+    for (const auto& [syscall, rules] : acc.rules) {
+        for (const auto& rule : rules) {
+            for (const auto& c : rule.conditions) {
+                if (c.op == CmpOp::MaskedEq || !arg_is_32bit(syscall, c.index)) continue;
+                bool upper_bits_hold = c.op == CmpOp::Ne || c.op == CmpOp::Gt || c.op == CmpOp::Ge;
+                std::string arg = "arg" + std::to_string(c.index);
+                std::string head = "condition '" + c.text + "' on " + syscall + ": the kernel reads " +
+                                   arg + " as 32 bits, so a caller can set the upper 32 bits ";
+                if (permissive(rule.action) && upper_bits_hold)
+                    acc.diags.add(rule.where, head + "to pass this test; allow the values you mean "
+                                                     "with '==' rules instead");
+                else if (!permissive(rule.action) && !upper_bits_hold && default_permits)
+                    acc.diags.add(rule.where, head + "to escape this rule while the default action "
+                                                     "allows; test only the low half, e.g. '" + arg +
+                                                     " & 0xffffffff == VALUE'");
+            }
+        }
+    }
+}
+
 std::vector<SyscallRule> flatten(const std::map<std::string, std::vector<SyscallRule>>& rules) {
     std::vector<std::pair<int, const std::vector<SyscallRule>*>> order;
     for (const auto& [syscall, list] : rules)
@@ -213,6 +240,7 @@ Profile load_profile(const std::string& path) {
     Layering acc;
     load_file(path, SourcePos{path, 0, 0}, "profile", acc);
     settle_notify(acc);
+    check_arg_widths(acc);
     if (!acc.diags.empty()) throw Error(acc.diags.text(), kExitVigilError);
     acc.profile.rules = flatten(acc.rules);
     acc.profile.notify = std::move(acc.notify);

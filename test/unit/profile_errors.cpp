@@ -358,3 +358,44 @@ TEST_CASE("a profile that cannot be read names the file and the reason") {
         CHECK(std::string(e.what()) == dir.path() + ": cannot read profile: is a directory");
     }
 }
+
+TEST_CASE("conditions on 32-bit arguments that upper bits could pass are refused") {
+    struct Case {
+        const char* profile;
+        const char* expected;  // "" = accepted
+    };
+    const Case cases[] = {
+        // Allow when != : 0x1_00005412 passes the test, the kernel sees TIOCSTI.
+        {"[[seccomp.rule]]\nsyscall = \"ioctl\"\naction = \"allow\"\nwhen = [\"arg1 != TIOCSTI\"]\n",
+         ":1:1: condition 'arg1 != TIOCSTI' on ioctl: the kernel reads arg1 as 32 bits"},
+        {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"log\"\nwhen = [\"arg0 > AF_INET6\"]\n",
+         ":1:1: condition 'arg0 > AF_INET6' on socket"},
+        // Deny when == with a permissive default: 0x1_00000028 dodges the rule.
+        {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
+         "action = \"errno:EAFNOSUPPORT\"\nwhen = [\"arg0 == AF_VSOCK\"]\n",
+         ":3:1: condition 'arg0 == AF_VSOCK' on socket: the kernel reads arg0 as 32 bits, so a caller "
+         "can set the upper 32 bits to escape this rule while the default action allows; test only "
+         "the low half, e.g. 'arg0 & 0xffffffff == VALUE'"},
+        // The same written safely.
+        {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
+         "action = \"errno:EAFNOSUPPORT\"\nwhen = [\"arg0 & 0xffffffff == AF_VSOCK\"]\n", ""},
+        // Allowing with == or < cannot be widened by upper bits.
+        {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"allow\"\nwhen = [\"arg0 == AF_INET\"]\n", ""},
+        {"[[seccomp.rule]]\nsyscall = \"kill\"\naction = \"allow\"\nwhen = [\"arg1 < SIGKILL\"]\n", ""},
+        // Denying with == is fine when the fall-through is a denial too.
+        {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"kill-process\"\nwhen = [\"arg0 == AF_VSOCK\"]\n", ""},
+        // 64-bit arguments (clone's flags) are compared whole by the kernel too.
+        {"[[seccomp.rule]]\nsyscall = \"clone\"\naction = \"allow\"\nwhen = [\"arg0 != CLONE_NEWUSER\"]\n", ""},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.profile);
+        test::ProfileDir dir;
+        dir.write("a.toml", c.profile);
+        std::string text = load_error(dir);
+        if (std::string(c.expected).empty()) {
+            CHECK(text == "");
+        } else {
+            CHECK_MESSAGE(text.find(dir.path() + "/a.toml" + c.expected) != std::string::npos, text);
+        }
+    }
+}

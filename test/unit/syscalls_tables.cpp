@@ -143,3 +143,15 @@ TEST_CASE("suggestions: nearest name within a typo's distance, or none") {
     CHECK(did_you_mean("alow", {"allow", "deny"}) == "; did you mean 'allow'?");
     CHECK(did_you_mean("qqqqqq", {"allow", "deny"}) == "");
 }
+
+TEST_CASE("argument widths: the kernel's int arguments are known as 32-bit") {
+    CHECK(arg_is_32bit("socket", 0));
+    CHECK(arg_is_32bit("ioctl", 1));
+    CHECK_FALSE(arg_is_32bit("ioctl", 2));  // unsigned long arg
+    CHECK(arg_is_32bit("personality", 0));
+    CHECK(arg_is_32bit("openat", 2));
+    CHECK_FALSE(arg_is_32bit("clone", 0));  // unsigned long flags
+    CHECK_FALSE(arg_is_32bit("mmap", 2));
+    CHECK_FALSE(arg_is_32bit("socket", 6));
+    CHECK_FALSE(arg_is_32bit("no_such_call", 0));
+}
