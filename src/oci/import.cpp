@@ -153,6 +153,21 @@ void import_entry(const json& e, size_t i, Imported& out) {
     }
 }
 
+// libseccomp (and so runc) lets an unconditional rule supersede every conditional rule for
+// the same syscall, whatever the order; the profile language says one or the other.
+void apply_unconditional_precedence(Imported& in) {
+    for (auto& [name, rules] : in.rules) {
+        auto first = std::find_if(rules.begin(), rules.end(), [](const ImportedRule& r) { return r.when.empty(); });
+        if (first == rules.end() || rules.size() == 1) continue;
+        ImportedRule kept = *first;
+        bool conditional = std::any_of(rules.begin(), rules.end(), [](const ImportedRule& r) { return !r.when.empty(); });
+        bool other_action = std::any_of(rules.begin(), rules.end(), [&](const ImportedRule& r) { return r.action != kept.action; });
+        if (conditional) in.dropped["conditional entries superseded by an unconditional one"].push_back(name);
+        else if (other_action) in.dropped["later unconditional entries with another action"].push_back(name);
+        rules = {kept};
+    }
+}
+
 std::string render(const Imported& in, const std::string& source) {
     std::ostringstream t;
     t << "# Imported by `vigil import-oci` from " << source << "\n"
@@ -190,7 +205,6 @@ std::string render(const Imported& in, const std::string& source) {
     for (const auto& name : rules)
         for (const auto& r : in.rules.at(name)) {
             t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
-            if (r.when.empty()) continue;
             t << "when = [";
             for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(r.when[i].text);
             t << "]\n";
@@ -209,6 +223,7 @@ std::string oci_to_toml(const json& oci, const std::string& source) {
             in.default_action = "errno:" + errno_text(oci["defaultErrnoRet"].get<int>());
         const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
         for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
+        apply_unconditional_precedence(in);
     } catch (const json::exception& e) {
         throw Error(source + ": " + e.what());
     } catch (const Error& e) {
