@@ -10,6 +10,8 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/oci.hpp"
+#include "vigil/profile_parse.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -29,8 +31,8 @@ const char* kCompileUsage =
 const char* kExplainUsage =
     "usage: vigil explain PROFILE SYSCALL [ARG...]\n"
     "Prints the action PROFILE's filter takes for one x86_64 call and the rule that decides it.\n"
-    "SYSCALL is a name or number; each ARG a number (decimal, 0x hex, 0 octal) or numbers\n"
-    "joined with '|'. Missing arguments are 0.\n";
+    "SYSCALL is a name or number; each ARG a number (decimal, 0x hex, 0 octal) or constants\n"
+    "joined with '|' (AF_INET, CLONE_NEWUSER|CLONE_NEWNS, ...). Missing arguments are 0.\n";
 
 void write_output(const std::string& path, const std::string& data) {
     if (path == "-") {
@@ -87,30 +89,19 @@ int compile_main(const std::vector<std::string>& args) {
 }
 
 uint64_t parse_arg(const std::string& text) {
-    uint64_t value = 0;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t bar = text.find('|', start);
-        std::string part = text.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
-        char* end = nullptr;
-        errno = 0;
-        unsigned long long v = std::strtoull(part.c_str(), &end, 0);
-        if (part.empty() || *end != '\0' || errno == ERANGE)
-            throw Error("explain: argument '" + text + "' is not a number (decimal, 0x hex, 0 octal, joined with |)");
-        value |= v;
-        if (bar == std::string::npos) break;
-        start = bar + 1;
-    }
-    return value;
+    std::string error;
+    auto value = parse_value(text, error);
+    if (!value) throw Error("explain: argument '" + text + "': " + error);
+    return *value;
 }
 
 int syscall_from_text(const std::string& text) {
-    int nr = syscall_number(text);
+    int nr = syscall_nr(text);
     if (nr >= 0) return nr;
     char* end = nullptr;
     long v = std::strtol(text.c_str(), &end, 0);
     if (!text.empty() && *end == '\0' && v >= 0 && v <= 0x7fffffff) return static_cast<int>(v);
-    throw Error("explain: '" + text + "' is not an x86_64 system call");
+    throw Error("explain: '" + text + "' is not an x86_64 system call" + did_you_mean(text, all_syscall_names()));
 }
 
 std::string conditions_text(const SyscallRule& rule) {
@@ -127,7 +118,7 @@ int explain_main(const std::vector<std::string>& args) {
     uint64_t call_args[6] = {};
     for (size_t i = 2; i < args.size(); ++i) call_args[i - 2] = parse_arg(args[i]);
 
-    std::string name = syscall_name(nr);
+    std::string name = syscall_name(nr).value_or("");
     std::printf("%s (%d)", name.empty() ? "unknown syscall" : name.c_str(), nr);
     for (size_t i = 2; i < args.size(); ++i) std::printf(" arg%zu=0x%llx", i - 2, (unsigned long long)call_args[i - 2]);
     std::printf("\n");

@@ -6,6 +6,7 @@
 
 #include "internal.hpp"
 #include "vigil/error.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil::filter_detail {
 
@@ -13,9 +14,6 @@ namespace {
 
 // Above this many rules libseccomp's binary tree (optimize level 2) beats its linear chain.
 constexpr size_t kBinaryTreeThreshold = 32;
-
-// Numbers of this size are never syscalls; scanning up to here finds libseccomp's table end.
-constexpr int kScanLimit = 1024;
 
 scmp_compare compare_op(CmpOp op) {
     switch (op) {
@@ -68,28 +66,12 @@ void set_attr(void* ctx, scmp_filter_attr attr, uint32_t value, const char* name
 
 }  // namespace
 
-int syscall_number(const std::string& name) {
-    int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
-    return nr < 0 ? -1 : nr;  // negative pseudo-numbers: not a native x86_64 syscall
-}
-
-std::string syscall_name(int nr) {
-    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-    if (!name) return "";
-    std::string out = name;
-    free(name);
-    return out;
-}
+int syscall_nr(const std::string& name) { return syscall_number(name).value_or(-1); }
 
 uint32_t highest_known_syscall(const Profile& profile) {
-    static const int table_max = [] {
-        int max = 0;
-        for (int nr = 0; nr < kScanLimit; ++nr)
-            if (!syscall_name(nr).empty()) max = nr;
-        return max;
-    }();
+    static const int table_max = syscall_nr(all_syscall_names().back());
     int max = table_max;
-    for (const auto& rule : profile.rules) max = std::max(max, syscall_number(rule.syscall));
+    for (const auto& rule : profile.rules) max = std::max(max, syscall_nr(rule.syscall));
     return static_cast<uint32_t>(max);
 }
 
@@ -155,7 +137,7 @@ Context build_context(const Profile& profile, const FilterOptions& options, int 
         set_attr(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2, "optimize level");
 
     for (const auto& rule : profile.rules) {
-        int nr = syscall_number(rule.syscall);
+        int nr = syscall_nr(rule.syscall);
         if (nr < 0) throw Error(rule_context(rule) + ": not an x86_64 system call");
         if (only_nr >= 0 && nr != only_nr) continue;
         auto conds = conditions_of(rule);
@@ -164,7 +146,7 @@ Context build_context(const Profile& profile, const FilterOptions& options, int 
                                               conds.data());
         if (rc < 0) throw Error(rule_context(rule) + ": libseccomp refused it: " + std::strerror(-rc));
     }
-    int clone3 = syscall_number("clone3");
+    int clone3 = syscall_nr("clone3");
     if (clone3_gets_enosys(profile) && (only_nr < 0 || only_nr == clone3)) {
         int rc = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
         if (rc < 0) throw Error(std::string("libseccomp: clone3 rule refused: ") + std::strerror(-rc));

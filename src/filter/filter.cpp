@@ -8,6 +8,7 @@
 
 #include "internal.hpp"
 #include "vigil/error.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -63,7 +64,7 @@ Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6])
     for (int i = 0; i < 6; ++i) data.args[i] = args[i];
     uint32_t result = run_bpf(prog, data);
 
-    std::string name = syscall_name(syscall_nr);
+    std::string name = syscall_name(syscall_nr).value_or("");
     for (const auto& rule : profile.rules) {
         if (rule.syscall != name || !matches(rule, args)) continue;
         if (action_value(rule.action) == result) return {rule.action, &rule};

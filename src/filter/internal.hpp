@@ -25,10 +25,8 @@ inline constexpr uint32_t kSentinel = SCMP_ACT_TRACE(0x7669);
 // x32 system calls are the x86_64 entry point with this bit set in the number.
 inline constexpr uint32_t kX32Bit = 0x40000000;
 
-// -1 when NAME is not an x86_64 system call libseccomp knows.
-int syscall_number(const std::string& name);
-// "" when libseccomp has no name for NR on x86_64.
-std::string syscall_name(int nr);
+// -1 when NAME is not an x86_64 system call (see vigil/syscalls.hpp).
+int syscall_nr(const std::string& name);
 // The highest syscall number the filter knows; every higher native number gets ENOSYS.
 uint32_t highest_known_syscall(const Profile& profile);
 

@@ -9,10 +9,11 @@
 #include <set>
 #include <sstream>
 
-#include "../filter/internal.hpp"
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/oci.hpp"
+#include "vigil/profile_parse.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -39,22 +40,15 @@ struct ImportedRule {
     std::vector<Condition> when;
 };
 
-std::string hex(uint64_t v) {
-    if (v < 10) return std::to_string(v);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-std::string errno_name(int e) {
-    const char* name = strerrorname_np(e);
+std::string errno_text(int e) {
+    auto name = errno_name(e);
     if (!name) throw Error("errnoRet " + std::to_string(e) + " is not an errno value");
-    return name;
+    return *name;
 }
 
 std::string profile_action(const json& e, const std::string& action, const std::string& where) {
     if (action == "SCMP_ACT_ALLOW") return "allow";
-    if (action == "SCMP_ACT_ERRNO") return "errno:" + errno_name(e.value("errnoRet", EPERM));
+    if (action == "SCMP_ACT_ERRNO") return "errno:" + errno_text(e.value("errnoRet", EPERM));
     if (action == "SCMP_ACT_KILL_PROCESS") return "kill-process";
     if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD") return "kill-thread";
     if (action == "SCMP_ACT_TRAP") return "trap";
@@ -66,17 +60,22 @@ std::string profile_action(const json& e, const std::string& action, const std::
 }
 
 Condition condition(const json& a, const std::string& where) {
-    unsigned index = a.at("index").get<unsigned>();
-    if (index > 5) throw Error(where + ": argument index " + std::to_string(index) + " is not 0..5");
-    uint64_t value = a.value("value", uint64_t{0}), two = a.value("valueTwo", uint64_t{0});
-    std::string op = a.at("op").get<std::string>(), arg = "arg" + std::to_string(index);
-    static const std::map<std::string, std::string> ops = {{"SCMP_CMP_NE", "!="}, {"SCMP_CMP_LT", "<"},
-                                                           {"SCMP_CMP_LE", "<="}, {"SCMP_CMP_EQ", "=="},
-                                                           {"SCMP_CMP_GE", ">="}, {"SCMP_CMP_GT", ">"}};
-    if (op == "SCMP_CMP_MASKED_EQ") return {index, arg + " & " + hex(value) + " == " + hex(two)};
+    static const std::map<std::string, CmpOp> ops = {
+        {"SCMP_CMP_NE", CmpOp::Ne}, {"SCMP_CMP_LT", CmpOp::Lt}, {"SCMP_CMP_LE", CmpOp::Le},
+        {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_GE", CmpOp::Ge}, {"SCMP_CMP_GT", CmpOp::Gt},
+        {"SCMP_CMP_MASKED_EQ", CmpOp::MaskedEq}};
+    ArgCondition c;
+    c.index = a.at("index").get<unsigned>();
+    if (c.index > 5) throw Error(where + ": argument index " + std::to_string(c.index) + " is not 0..5");
+    std::string op = a.at("op").get<std::string>();
     auto it = ops.find(op);
     if (it == ops.end()) throw Error(where + ": unknown comparison '" + op + "'");
-    return {index, arg + " " + it->second + " " + hex(value)};
+    c.op = it->second;
+    uint64_t value = a.value("value", uint64_t{0}), two = a.value("valueTwo", uint64_t{0});
+    // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
+    c.mask = c.op == CmpOp::MaskedEq ? value : 0;
+    c.value = c.op == CmpOp::MaskedEq ? two : value;
+    return {c.index, condition_str(c)};
 }
 
 bool any_in(const json& list, const std::set<std::string>& set) {
@@ -145,12 +144,27 @@ void import_entry(const json& e, size_t i, Imported& out) {
     std::string action = profile_action(e, e.at("action").get<std::string>(), where);
     auto conds = rule_conditions(e, where);
     for (const auto& n : names) {
-        if (filter_detail::syscall_number(n) < 0) {
+        if (!syscall_number(n)) {
             out.dropped["not x86_64 system calls"].push_back(n);
             continue;
         }
         if (!out.rules.count(n)) out.order.push_back(n);
         for (const auto& c : conds) out.rules[n].push_back({action, c});
+    }
+}
+
+// libseccomp (and so runc) lets an unconditional rule supersede every conditional rule for
+// the same syscall, whatever the order; the profile language says one or the other.
+void apply_unconditional_precedence(Imported& in) {
+    for (auto& [name, rules] : in.rules) {
+        auto first = std::find_if(rules.begin(), rules.end(), [](const ImportedRule& r) { return r.when.empty(); });
+        if (first == rules.end() || rules.size() == 1) continue;
+        ImportedRule kept = *first;
+        bool conditional = std::any_of(rules.begin(), rules.end(), [](const ImportedRule& r) { return !r.when.empty(); });
+        bool other_action = std::any_of(rules.begin(), rules.end(), [&](const ImportedRule& r) { return r.action != kept.action; });
+        if (conditional) in.dropped["conditional entries superseded by an unconditional one"].push_back(name);
+        else if (other_action) in.dropped["later unconditional entries with another action"].push_back(name);
+        rules = {kept};
     }
 }
 
@@ -191,7 +205,6 @@ std::string render(const Imported& in, const std::string& source) {
     for (const auto& name : rules)
         for (const auto& r : in.rules.at(name)) {
             t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
-            if (r.when.empty()) continue;
             t << "when = [";
             for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(r.when[i].text);
             t << "]\n";
@@ -207,9 +220,10 @@ std::string oci_to_toml(const json& oci, const std::string& source) {
     try {
         in.default_action = profile_action(oci, oci.at("defaultAction").get<std::string>(), "defaultAction");
         if (oci.contains("defaultErrnoRet") && oci.at("defaultAction") == "SCMP_ACT_ERRNO")
-            in.default_action = "errno:" + errno_name(oci["defaultErrnoRet"].get<int>());
+            in.default_action = "errno:" + errno_text(oci["defaultErrnoRet"].get<int>());
         const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
         for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
+        apply_unconditional_precedence(in);
     } catch (const json::exception& e) {
         throw Error(source + ": " + e.what());
     } catch (const Error& e) {

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "vigil/error.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -52,26 +53,9 @@ std::vector<IdEntry> read_id_file(const std::string& path, bool passwd) {
     return out;
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 std::string suggestion(const std::string& wrong, const std::vector<std::string>& names) {
-    const std::string* best = nullptr;
-    size_t best_d = wrong.size() / 2 + 2;
-    for (const auto& n : names) {
-        size_t d = edit_distance(wrong, n);
-        if (d < best_d) best = &n, best_d = d;
-    }
-    return best ? " (did you mean '" + *best + "'?)" : "";
+    std::string best = nearest(wrong, names);
+    return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
 const IdEntry* resolve(const std::string& value, const std::vector<IdEntry>& db, const std::string& what,

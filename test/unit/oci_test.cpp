@@ -99,11 +99,11 @@ TEST_CASE("oci_to_toml keeps what applies to x86_64 with Docker's capabilities a
     CHECK(toml.find("[seccomp.deny]\nclone3 = \"errno:ENOSYS\"") != std::string::npos);
     CHECK(toml.find("[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"allow\"\nwhen = [\"arg0 != 0x28\"]") !=
           std::string::npos);
-    CHECK(toml.find("syscall = \"personality\"\naction = \"allow\"\nwhen = [\"arg0 == 0\"]") != std::string::npos);
-    CHECK(toml.find("syscall = \"personality\"\naction = \"allow\"\nwhen = [\"arg0 == 8\"]") != std::string::npos);
-    CHECK(toml.find("when = [\"arg0 & 0x7e020000 == 0\"]") != std::string::npos);
+    CHECK(toml.find("syscall = \"personality\"\naction = \"allow\"\nwhen = [\"arg0 == 0x0\"]") != std::string::npos);
+    CHECK(toml.find("syscall = \"personality\"\naction = \"allow\"\nwhen = [\"arg0 == 0x8\"]") != std::string::npos);
+    CHECK(toml.find("when = [\"arg0 & 0x7e020000 == 0x0\"]") != std::string::npos);
     // One argument compared twice: runc makes each comparison its own rule.
-    CHECK(toml.find("syscall = \"kill\"\naction = \"trap\"\nwhen = [\"arg1 == 9\"]") != std::string::npos);
+    CHECK(toml.find("syscall = \"kill\"\naction = \"trap\"\nwhen = [\"arg1 == 0x9\"]") != std::string::npos);
     CHECK(toml.find("syscall = \"kill\"\naction = \"trap\"\nwhen = [\"arg1 == 0xf\"]") != std::string::npos);
 }
 
