@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -32,14 +33,19 @@ import java.util.regex.Pattern;
  * transaction) and every batch becomes one commit file: written to a temporary name, fsynced,
  * renamed into place and the directory fsynced. A batch is therefore on disk completely or not
  * at all, and a write the client saw succeed survives a crash. On start the commit files are
- * replayed in order. Readers share a read lock; a batch holds the write lock from its first
- * check to its commit, so its checks cannot be invalidated by a concurrent writer.
+ * replayed in order.
+ *
+ * Locking: one batch runs at a time (the writer lock, held from its first check to its
+ * commit, so a concurrent writer cannot invalidate its checks). Only the writer holding it
+ * changes the in-memory maps, and only for the moment it takes to apply a batch that is already
+ * on disk; that moment is all readers ever wait for, never an fsync.
  */
 final class ResourceStore {
     private static final Pattern COMMIT_FILE = Pattern.compile("c(\\d{12})\\.json");
 
     private final Path dir;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReentrantLock writer = new ReentrantLock();
+    private final ReentrantReadWriteLock memory = new ReentrantReadWriteLock();
     /** type -> id -> versions (oldest first); ids in creation order. */
     private final Map<String, Map<String, List<Version>>> resources = new HashMap<>();
     private final View committed = new Committed();
@@ -63,11 +69,11 @@ final class ResourceStore {
 
     /** Runs {@code work} on a consistent snapshot of the committed state. */
     <T> T read(Function<View, T> work) {
-        lock.readLock().lock();
+        memory.readLock().lock();
         try {
             return work.apply(committed);
         } finally {
-            lock.readLock().unlock();
+            memory.readLock().unlock();
         }
     }
 
@@ -76,14 +82,15 @@ final class ResourceStore {
      * it returns normally. If it throws, nothing is stored.
      */
     <T> T write(Function<Batch, T> work) {
-        lock.writeLock().lock();
+        writer.lock();
         try {
+            // The batch reads the maps without the memory lock: only this thread changes them.
             Batch batch = new Batch();
             T result = work.apply(batch);
             commit(batch);
             return result;
         } finally {
-            lock.writeLock().unlock();
+            writer.unlock();
         }
     }
 
@@ -208,7 +215,12 @@ final class ResourceStore {
             throw new FhirException(500, "exception", "cannot store the change: " + e);
         }
         nextCommit++;
-        batch.pending.values().forEach(this::apply);
+        memory.writeLock().lock();
+        try {
+            batch.pending.values().forEach(this::apply);
+        } finally {
+            memory.writeLock().unlock();
+        }
     }
 
     private void writeDurably(String name, byte[] data) throws IOException {
