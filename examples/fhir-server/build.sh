@@ -8,7 +8,8 @@
 #   OUTDIR/fhir-server.war   the web application
 #   OUTDIR/base/             a CATALINA_BASE: conf/ (Debian's /etc/tomcat10 + our server.xml),
 #                            webapps/ROOT/ (the exploded app), logs/, temp/, work/
-# The HTTP connector listens on 127.0.0.1:PORT (default 8080); run.sh can override the port.
+# The HTTP connector listens on 127.0.0.1:PORT (default 8080); at run time the environment
+# variables FHIR_HTTP_PORT and FHIR_HTTP_ADDRESS override both (run.sh BASE PORT sets the port).
 # Needs the Debian packages tomcat10 and libjackson2-databind-java (and a JDK 17).
 set -euo pipefail
 
@@ -52,13 +53,13 @@ done
 # CATALINA_BASE: Debian's configuration, our server.xml, the app as the ROOT context.
 "$tomcat/bin/makebase.sh" "$out/base" >/dev/null
 cp -r /etc/tomcat10/. "$out/base/conf/"
-rm -rf "$out/base/conf/Catalina"
+rm -rf "$out/base/conf/Catalina" "$out/base/conf/policy.d"
 cp "$here/conf/server.xml" "$here/conf/logging.properties" "$out/base/conf/"
 # The port goes in as a JVM property (not catalina.properties, which would override it), so
 # that run.sh can pick another one; catalina.sh sources BASE/bin/setenv.sh.
 cat > "$out/base/bin/setenv.sh" <<SETENV
 # Written by examples/fhir-server/build.sh: the HTTP connector's address and port.
-CATALINA_OPTS="\${CATALINA_OPTS:-} -Dfhir.http.address=127.0.0.1 -Dfhir.http.port=\${FHIR_HTTP_PORT:-$port}"
+CATALINA_OPTS="\${CATALINA_OPTS:-} -Dfhir.http.address=\${FHIR_HTTP_ADDRESS:-127.0.0.1} -Dfhir.http.port=\${FHIR_HTTP_PORT:-$port}"
 SETENV
 mkdir -p "$out/base/webapps/ROOT"
 cp -r "$out/webapp/." "$out/base/webapps/ROOT/"
