@@ -118,6 +118,15 @@ python3 "$app/workload.py" --base "$base_url" --verify-state "$work/state.json" 
     || fail "the RCE demo endpoint answers although FHIR_DEMO_RCE is not set"
 stop_server TERM 143
 
+echo "== run 4: a corrupt commit file stops the server (exit 1) instead of serving without data"
+cp -r "$FHIR_DATA_DIR" "$work/corrupt"
+last=$(ls "$work/corrupt" | sort | tail -n 1)
+head -c 20 "$work/corrupt/$last" > "$work/corrupt/$last.cut" && mv "$work/corrupt/$last.cut" "$work/corrupt/$last"
+status=0
+FHIR_DATA_DIR=$work/corrupt timeout 120 "$app/run.sh" "$work/out/base" "$port" >"$work/run4.log" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "with a corrupt store the server exited with $status, expected 1"
+grep -q "corrupt commit file .*$last" "$work/run4.log" || fail "the log does not name the corrupt commit file $last"
+
 if [ "$failures" -ne 0 ]; then
     echo "fhir_server: $failures check(s) failed" >&2
     exit 1

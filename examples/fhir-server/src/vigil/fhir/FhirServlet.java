@@ -35,6 +35,11 @@ public final class FhirServlet extends HttpServlet {
         try {
             store = ResourceStore.open(dataDir);
         } catch (IOException e) {
+            // Tomcat would keep running and answer 500 for ever. Without its data the server
+            // must not run at all: exit (status 1) so that the supervisor sees the failure.
+            // From another thread, because Tomcat's shutdown hook waits for start-up to end.
+            log("cannot open the FHIR store in " + dataDir + ": stopping the server", e);
+            new Thread(() -> System.exit(1), "fhir-store-failure").start();
             throw new ServletException("cannot open the FHIR store in " + dataDir, e);
         }
         started = Instant.now();

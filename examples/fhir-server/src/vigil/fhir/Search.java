@@ -22,9 +22,6 @@ final class Search {
     /** Parameters about the response format only, which do not filter anything. */
     private static final Set<String> FORMAT_PARAMETERS = Set.of("_format", "_pretty");
 
-    private Search() {
-    }
-
     /** Describes the supported parameters for the CapabilityStatement: name, type, doc. */
     static final String[][] PARAMETERS = {
         {"_id", "token", "Logical id of the resource"},
@@ -33,6 +30,9 @@ final class Search {
         {"subject", "reference", "The subject reference: Type/id, a bare id, or an absolute URL"},
         {"patient", "reference", "The patient: the subject when it is a Patient, or the patient element"},
     };
+
+    private Search() {
+    }
 
     static Interactions.Result run(View view, String type, Map<String, String[]> parameters, String base) {
         Predicate<ObjectNode> filter = resource -> true;

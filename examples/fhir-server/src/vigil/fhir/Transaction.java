@@ -69,8 +69,12 @@ final class Transaction {
         if (!type.equals("transaction")) {
             throw FhirException.notSupported(400, "Bundle.type '" + type + "' cannot be processed; only 'transaction' is supported");
         }
+        JsonNode items = bundle.path("entry");
+        if (!items.isMissingNode() && !items.isArray()) {
+            throw FhirException.badRequest("Bundle.entry must be an array");
+        }
         List<Entry> entries = new ArrayList<>();
-        for (JsonNode entry : bundle.path("entry")) {
+        for (JsonNode entry : items) {
             int index = entries.size();
             try {
                 entries.add(parseEntry(index, entry, base));
