@@ -7,7 +7,8 @@
 # Produces:
 #   OUTDIR/fhir-server.war   the web application
 #   OUTDIR/base/             a CATALINA_BASE: conf/ (Debian's /etc/tomcat10 + our server.xml),
-#                            webapps/ROOT/ (the exploded app), logs/, temp/, work/
+#                            webapps/ROOT/ (the exploded app), temp/ (CATALINA_TMPDIR, where
+#                            Tomcat's work directory goes too), logs/ (unused: logs go to stderr)
 # The HTTP connector listens on 127.0.0.1:PORT (default 8080); at run time the environment
 # variables FHIR_HTTP_PORT and FHIR_HTTP_ADDRESS override both (run.sh BASE PORT sets the port).
 # Needs the Debian packages tomcat10 and libjackson2-databind-java (and a JDK 17).
@@ -53,8 +54,12 @@ done
 # CATALINA_BASE: Debian's configuration, our server.xml, the app as the ROOT context.
 "$tomcat/bin/makebase.sh" "$out/base" >/dev/null
 cp -r /etc/tomcat10/. "$out/base/conf/"
-rm -rf "$out/base/conf/Catalina" "$out/base/conf/policy.d"
+rm -rf "$out/base/conf/Catalina" "$out/base/conf/policy.d" "$out/base/conf/tomcat-users.xml"
 cp "$here/conf/server.xml" "$here/conf/logging.properties" "$out/base/conf/"
+# Debian's files are readable by the group tomcat only; the server may run as any user.
+# Tomcat wants conf/Catalina/localhost to exist (it would create it, read-only or not).
+mkdir -p "$out/base/conf/Catalina/localhost"
+chmod -R u=rwX,go=rX "$out/base/conf"
 # The port goes in as a JVM property (not catalina.properties, which would override it), so
 # that run.sh can pick another one; catalina.sh sources BASE/bin/setenv.sh.
 cat > "$out/base/bin/setenv.sh" <<SETENV
