@@ -401,7 +401,6 @@ class Workload:
             ("POST", "/", {"resourceType": "Bundle", "type": "batch", "entry": []}, None, {}, 400),
             ("POST", "/", {"resourceType": "Patient"}, None, {}, 400),
             ("POST", "/Patient", None, b"<Patient/>", {"Content-Type": "application/fhir+xml"}, 415),
-            ("POST", "/$demo-rce", {"command": "id"}, None, {}, 404),  # off unless FHIR_DEMO_RCE=1
         ]
         for method, path, body, raw, headers, expected in cases:
             status, rheaders, rbody, _ = self.call("error", method, path, body, headers, raw)
