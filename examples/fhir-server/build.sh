@@ -39,7 +39,7 @@ rm -rf "$out/webapp" "$out/base" "$out/classes" "$out/fhir-server.war"
 mkdir -p "$out/classes" "$out/webapp/WEB-INF/lib"
 out=$(cd "$out" && pwd)
 
-classpath=/usr/share/java/tomcat10-servlet-api.jar:$(echo $jars | tr ' ' ':')
+classpath=/usr/share/java/tomcat10-servlet-api.jar:$(echo "$jars" | tr ' ' ':')
 "$java_home/bin/javac" --release 17 -Xlint:all -Werror -encoding UTF-8 -cp "$classpath" \
     -d "$out/classes" "$here"/src/vigil/fhir/*.java
 

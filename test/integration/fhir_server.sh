@@ -120,7 +120,7 @@ stop_server TERM 143
 
 echo "== run 4: a corrupt commit file stops the server (exit 1) instead of serving without data"
 cp -r "$FHIR_DATA_DIR" "$work/corrupt"
-last=$(ls "$work/corrupt" | sort | tail -n 1)
+last=$(find "$work/corrupt" -name 'c*.json' -printf '%f\n' | sort | tail -n 1)
 head -c 20 "$work/corrupt/$last" > "$work/corrupt/$last.cut" && mv "$work/corrupt/$last.cut" "$work/corrupt/$last"
 status=0
 FHIR_DATA_DIR=$work/corrupt timeout 120 "$app/run.sh" "$work/out/base" "$port" >"$work/run4.log" 2>&1 || status=$?
