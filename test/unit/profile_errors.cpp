@@ -272,6 +272,10 @@ const std::vector<BadCase> kBadCases = {
      {"a.toml:2:8: process.user: 'fhir user' is not a valid user or group name"}},
     {"negative uid", {{"a.toml", "[process]\nuser = -1\n"}},
      {"a.toml:2:8: process.user: -1 is out of range"}},
+    {"no_new_privs off with a filter and no CAP_SYS_ADMIN",
+     {{"a.toml", "[process]\nno_new_privs = false\n[seccomp]\nallow = [\"read\"]\n"}},
+     {"a.toml:2:16: process.no_new_privs = false: the seccomp filter could then only be installed "
+      "with CAP_SYS_ADMIN"}},
     {"group is a float", {{"a.toml", "[process]\ngroup = 1.5\n"}},
      {"a.toml:2:9: process.group: expected a name or a number, found a float"}},
     {"exit code out of range", {{"a.toml", "[supervise]\nremap_exit = [143, 300]\n"}},
