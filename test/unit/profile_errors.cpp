@@ -145,6 +145,9 @@ const std::vector<BadCase> kBadCases = {
      {{"a.toml", "[seccomp]\nallow = [\"socket\"]\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
                  "action = \"allow\"\nwhen = [\"arg0 == AF_UNIX\"]\n"}},
      {"a.toml:3:1: 'socket' is named in both seccomp.allow"}},
+    {"one group allowed and denied",
+     {{"a.toml", "[seccomp]\nallow = [\"@mount\"]\n[seccomp.deny]\n\"@mount\" = \"errno:EPERM\"\n"}},
+     {"a.toml:4:12: '@mount' is named in both seccomp.allow (", ":2:10) and seccomp.deny"}},
     {"two deny groups disagree",
      {{"a.toml", "[seccomp.deny]\n\"@mount\" = \"errno:EPERM\"\n\"@privileged\" = \"kill-process\"\n"}},
      {"a.toml:3:17: 'chroot' is in @mount (errno:EPERM) and in @privileged (kill-process)"}},
