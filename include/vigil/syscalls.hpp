@@ -37,6 +37,8 @@ const std::vector<SyscallGroup>& all_groups();
 // Throws vigil::Error for an unknown group.
 std::vector<std::string> expand_group(std::string_view name);
 std::vector<std::string> all_group_names();
+// The groups whose expansion holds SYSCALL, in table order (for reports and learned profiles).
+std::vector<std::string> groups_of(std::string_view syscall);
 
 // --- errno names ---
 
@@ -51,19 +53,6 @@ const std::vector<std::string>& all_errno_names();
 std::optional<uint64_t> constant(std::string_view name);
 const std::vector<std::string>& all_constant_names();
 
-// --- suggestions ---
-
-// Levenshtein distance (byte-wise).
-size_t edit_distance(std::string_view a, std::string_view b);
-// The candidate closest to WORD, when it is close enough to be a plausible typo; else "".
-std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
-// "; did you mean 'X'?" for the nearest candidate, or "" when there is none.
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
-
-}  // namespace vigil
-
-namespace vigil {
-
 // --- argument widths ---
 
 // True when the kernel reads argument INDEX of SYSCALL as a 32-bit value (int, unsigned int,
@@ -72,5 +61,15 @@ namespace vigil {
 // is written so that extra bits only make it fail (see profiles/REFERENCE.md). Known for the
 // syscalls profiles commonly put conditions on; false for all others.
 bool arg_is_32bit(std::string_view syscall, unsigned index);
+
+// --- suggestions ---
+
+// Levenshtein distance (byte-wise).
+size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to WORD (ignoring case), when close enough to be a plausible typo;
+// else "".
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
+// "; did you mean 'X'?" for the nearest candidate, or "" when there is none.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace vigil

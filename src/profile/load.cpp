@@ -30,6 +30,7 @@ struct Layering {
     std::map<std::string, NotifyPolicy> notify;
     std::vector<std::string> stack;  // canonical paths being read, for include cycles
     std::vector<std::string> stack_names;  // the same, as written, for the message
+    SourcePos no_new_privs_at;  // where the top-most process.no_new_privs was set
     Diagnostics diags;
 };
 
@@ -130,8 +131,10 @@ void read_sections(Reader& r, const TomlValue& root, Layering& acc) {
     Profile& p = acc.profile;
     if (const TomlValue* v = Reader::find(root, "complain"))
         if (auto b = r.boolean(*v, "complain")) p.complain = *b;
-    if (const TomlValue* v = Reader::find(root, "process"); v && r.expect_table(*v, "process"))
+    if (const TomlValue* v = Reader::find(root, "process"); v && r.expect_table(*v, "process")) {
         read_process(r, *v, p.process);
+        if (const TomlValue* nnp = Reader::find(*v, "no_new_privs")) acc.no_new_privs_at = r.pos(*nnp);
+    }
     if (const TomlValue* v = Reader::find(root, "seccomp"); v && r.expect_table(*v, "seccomp"))
         apply_seccomp(read_seccomp(r, *v), acc);
     if (const TomlValue* v = Reader::find(root, "notify"); v && r.expect_table(*v, "notify"))
@@ -223,6 +226,18 @@ void check_arg_widths(Layering& acc) {
     }
 }
 
+// Without no_new_privs the kernel installs a filter only for a caller with CAP_SYS_ADMIN, and
+// the app's capabilities are dropped before the filter is loaded.
+void check_no_new_privs(Layering& acc) {
+    const Profile& p = acc.profile;
+    if (!p.has_seccomp || p.process.no_new_privs) return;
+    const auto& caps = p.process.capabilities;
+    if (std::find(caps.begin(), caps.end(), "SYS_ADMIN") != caps.end()) return;
+    acc.diags.add(acc.no_new_privs_at,
+                  "process.no_new_privs = false: the seccomp filter could then only be installed "
+                  "with CAP_SYS_ADMIN, which the app does not keep; leave no_new_privs true");
+}
+
 std::vector<SyscallRule> flatten(const std::map<std::string, std::vector<SyscallRule>>& rules) {
     std::vector<std::pair<int, const std::vector<SyscallRule>*>> order;
     for (const auto& [syscall, list] : rules)
@@ -241,6 +256,7 @@ Profile load_profile(const std::string& path) {
     load_file(path, SourcePos{path, 0, 0}, "profile", acc);
     settle_notify(acc);
     check_arg_widths(acc);
+    check_no_new_privs(acc);
     if (!acc.diags.empty()) throw Error(acc.diags.text(), kExitVigilError);
     acc.profile.rules = flatten(acc.rules);
     acc.profile.notify = std::move(acc.notify);

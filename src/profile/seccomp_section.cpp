@@ -38,8 +38,11 @@ using Mentions = std::map<std::string, std::vector<Mention>>;
 void mention_all(Reader& r, const TomlValue& v, const std::string& name, Kind kind,
                  const Action& action, const std::string& what, Mentions& out) {
     bool is_group = name.starts_with('@');
-    for (const auto& s : resolve_names(r, v, name, what))
+    auto members = resolve_names(r, v, name, what);
+    for (const auto& s : members)
         out[s].push_back({kind, is_group ? name : std::string(), action, r.pos(v)});
+    // The group itself, as an explicit mention: one group in two lists is a contradiction.
+    if (is_group && !members.empty()) out[name].push_back({kind, "", action, r.pos(v)});
 }
 
 void read_list(Reader& r, const TomlValue& table, const std::string& key, Kind kind,
@@ -216,9 +219,10 @@ SeccompLayer read_seccomp(Reader& r, const TomlValue& table) {
     read_list(r, table, "notify", Kind::Notify, Action{ActionKind::Notify, 0}, mentions);
     read_deny(r, table, mentions);
     read_rules(r, table, mentions, conditional);
-    for (const auto& [syscall, list] : mentions)
-        if (auto rules = decide(r, syscall, list, conditional[syscall]))
-            layer.rules[syscall] = *rules;
+    for (const auto& [name, list] : mentions) {
+        auto rules = decide(r, name, list, conditional[name]);
+        if (rules && !name.starts_with('@')) layer.rules[name] = *rules;
+    }
     return layer;
 }
 

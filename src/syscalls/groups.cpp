@@ -182,4 +182,17 @@ std::vector<std::string> expand_group(std::string_view name) {
     return {members.begin(), members.end()};
 }
 
+std::vector<std::string> groups_of(std::string_view syscall) {
+    // Expanded once: reports ask for every syscall they saw.
+    static const std::vector<std::pair<std::string, std::vector<std::string>>> expanded = [] {
+        std::vector<std::pair<std::string, std::vector<std::string>>> out;
+        for (const auto& g : all_groups()) out.emplace_back(g.name, expand_group(g.name));
+        return out;
+    }();
+    std::vector<std::string> names;
+    for (const auto& [name, members] : expanded)
+        if (std::binary_search(members.begin(), members.end(), syscall)) names.push_back(name);
+    return names;
+}
+
 }  // namespace vigil

@@ -145,6 +145,9 @@ const std::vector<BadCase> kBadCases = {
      {{"a.toml", "[seccomp]\nallow = [\"socket\"]\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
                  "action = \"allow\"\nwhen = [\"arg0 == AF_UNIX\"]\n"}},
      {"a.toml:3:1: 'socket' is named in both seccomp.allow"}},
+    {"one group allowed and denied",
+     {{"a.toml", "[seccomp]\nallow = [\"@mount\"]\n[seccomp.deny]\n\"@mount\" = \"errno:EPERM\"\n"}},
+     {"a.toml:4:12: '@mount' is named in both seccomp.allow (", ":2:10) and seccomp.deny"}},
     {"two deny groups disagree",
      {{"a.toml", "[seccomp.deny]\n\"@mount\" = \"errno:EPERM\"\n\"@privileged\" = \"kill-process\"\n"}},
      {"a.toml:3:17: 'chroot' is in @mount (errno:EPERM) and in @privileged (kill-process)"}},
@@ -272,6 +275,10 @@ const std::vector<BadCase> kBadCases = {
      {"a.toml:2:8: process.user: 'fhir user' is not a valid user or group name"}},
     {"negative uid", {{"a.toml", "[process]\nuser = -1\n"}},
      {"a.toml:2:8: process.user: -1 is out of range"}},
+    {"no_new_privs off with a filter and no CAP_SYS_ADMIN",
+     {{"a.toml", "[process]\nno_new_privs = false\n[seccomp]\nallow = [\"read\"]\n"}},
+     {"a.toml:2:16: process.no_new_privs = false: the seccomp filter could then only be installed "
+      "with CAP_SYS_ADMIN"}},
     {"group is a float", {{"a.toml", "[process]\ngroup = 1.5\n"}},
      {"a.toml:2:9: process.group: expected a name or a number, found a float"}},
     {"exit code out of range", {{"a.toml", "[supervise]\nremap_exit = [143, 300]\n"}},

@@ -366,3 +366,13 @@ TEST_CASE("SourcePos prints FILE:LINE:COL, or FILE alone without a line") {
     CHECK(SourcePos{"a.toml", 3, 7}.str() == "a.toml:3:7");
     CHECK(SourcePos{"a.toml", 0, 0}.str() == "a.toml");
 }
+
+TEST_CASE("no_new_privs may be off without a filter, or when the app keeps CAP_SYS_ADMIN") {
+    test::ProfileDir dir;
+    Profile a = load_profile(dir.write("a.toml", "[process]\nno_new_privs = false\n"));
+    CHECK_FALSE(a.process.no_new_privs);
+    Profile b = load_profile(dir.write("b.toml", "[process]\nno_new_privs = false\n"
+                                                 "capabilities = [\"SYS_ADMIN\"]\n[seccomp]\n"
+                                                 "allow = [\"read\"]\n"));
+    CHECK_FALSE(b.process.no_new_privs);
+}

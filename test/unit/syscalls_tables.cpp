@@ -155,3 +155,12 @@ TEST_CASE("argument widths: the kernel's int arguments are known as 32-bit") {
     CHECK_FALSE(arg_is_32bit("socket", 6));
     CHECK_FALSE(arg_is_32bit("no_such_call", 0));
 }
+
+TEST_CASE("groups_of names every group holding a syscall, nested ones included") {
+    auto futex = groups_of("futex");
+    CHECK(futex == std::vector<std::string>{"@default", "@system-service", "@jvm", "@jvm-hot"});
+    auto chown = groups_of("chown");
+    CHECK(std::find(chown.begin(), chown.end(), "@chown") != chown.end());
+    CHECK(std::find(chown.begin(), chown.end(), "@privileged") != chown.end());  // via @chown
+    CHECK(groups_of("no_such_call").empty());
+}
