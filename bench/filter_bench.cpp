@@ -74,18 +74,35 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// ns per call of BODY: the median over batches of 1000 calls (N calls in all), in a forked
-// child that first loads PROG (null: no filter). Batches hit by preemption on this shared
-// machine land in the tail and do not move the median.
-double ns_per_call(const BpfProgram* prog, long n, const std::function<void()>& body) {
+// Runs MEASURE in a forked child (filters cannot be unloaded) and returns its number.
+double in_child(const std::function<double()>& measure) {
     int p[2];
     if (pipe(p) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
-        if (prog) {
-            sock_fprog f{static_cast<unsigned short>(prog->insns.size()), const_cast<sock_filter*>(prog->insns.data())};
-            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) _exit(1);
-        }
+        double v = measure();
+        if (write(p[1], &v, sizeof v) != sizeof v) _exit(2);
+        _exit(0);
+    }
+    close(p[1]);
+    double v = -1;
+    if (read(p[0], &v, sizeof v) != sizeof v) v = -1;
+    close(p[0]);
+    waitpid(pid, nullptr, 0);
+    return v;
+}
+
+void load(const BpfProgram& prog) {
+    sock_fprog f{static_cast<unsigned short>(prog.insns.size()), const_cast<sock_filter*>(prog.insns.data())};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) _exit(1);
+}
+
+// ns per call of BODY: the median over batches of 1000 calls (N calls in all) after loading
+// PROG (null: no filter). Batches hit by preemption on a shared machine land in the tail and
+// do not move the median.
+double ns_per_call(const BpfProgram* prog, long n, const std::function<void()>& body) {
+    return in_child([&] {
+        if (prog) load(*prog);
         const long batch = 1000;
         for (long i = 0; i < batch * 10; ++i) body();  // warm-up
         std::vector<double> per_call;
@@ -94,36 +111,16 @@ double ns_per_call(const BpfProgram* prog, long n, const std::function<void()>& 
             for (long i = 0; i < batch; ++i) body();
             per_call.push_back(seconds_since(t0) * 1e9 / static_cast<double>(batch));
         }
-        double ns = median(per_call);
-        if (write(p[1], &ns, sizeof ns) != sizeof ns) _exit(2);
-        _exit(0);
-    }
-    close(p[1]);
-    double ns = -1;
-    if (read(p[0], &ns, sizeof ns) != sizeof ns) ns = -1;
-    close(p[0]);
-    waitpid(pid, nullptr, 0);
-    return ns;
+        return median(per_call);
+    });
 }
 
 double load_ms(const BpfProgram& prog) {
-    int p[2];
-    if (pipe(p) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        sock_fprog f{static_cast<unsigned short>(prog.insns.size()), const_cast<sock_filter*>(prog.insns.data())};
+    return in_child([&] {
         auto t0 = Clock::now();
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) _exit(1);
-        double ms = seconds_since(t0) * 1e3;
-        if (write(p[1], &ms, sizeof ms) != sizeof ms) _exit(2);
-        _exit(0);
-    }
-    close(p[1]);
-    double ms = -1;
-    if (read(p[0], &ms, sizeof ms) != sizeof ms) ms = -1;
-    close(p[0]);
-    waitpid(pid, nullptr, 0);
-    return ms;
+        load(prog);
+        return seconds_since(t0) * 1e3;
+    });
 }
 
 // The best of three runs, alternating with and without the filter: other load on the machine
