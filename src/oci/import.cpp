@@ -30,14 +30,9 @@ const std::set<std::string> kDockerCaps = {
 // Names Docker's profiles (Go's GOARCH) and the OCI spec use for x86_64.
 const std::set<std::string> kThisArch = {"amd64", "x86_64", "SCMP_ARCH_X86_64"};
 
-struct Condition {
-    unsigned index;
-    std::string text;
-};
-
 struct ImportedRule {
     std::string action;  // profile syntax
-    std::vector<Condition> when;
+    std::vector<ArgCondition> when;
 };
 
 std::string errno_text(int e) {
@@ -59,7 +54,7 @@ std::string profile_action(const json& e, const std::string& action, const std::
     throw Error(where + ": unknown action '" + action + "'");
 }
 
-Condition condition(const json& a, const std::string& where) {
+ArgCondition condition(const json& a, const std::string& where) {
     static const std::map<std::string, CmpOp> ops = {
         {"SCMP_CMP_NE", CmpOp::Ne}, {"SCMP_CMP_LT", CmpOp::Lt}, {"SCMP_CMP_LE", CmpOp::Le},
         {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_GE", CmpOp::Ge}, {"SCMP_CMP_GT", CmpOp::Gt},
@@ -75,7 +70,8 @@ Condition condition(const json& a, const std::string& where) {
     // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
     c.mask = c.op == CmpOp::MaskedEq ? value : 0;
     c.value = c.op == CmpOp::MaskedEq ? two : value;
-    return {c.index, condition_str(c)};
+    c.text = condition_str(c);
+    return c;
 }
 
 bool any_in(const json& list, const std::set<std::string>& set) {
@@ -102,15 +98,88 @@ std::string excluded_because(const json& e) {
 
 // runc's reading of args: each argument compared at most once per rule; when one index
 // appears twice, every comparison becomes a rule of its own (ORed).
-std::vector<std::vector<Condition>> rule_conditions(const json& e, const std::string& where) {
-    std::vector<Condition> all;
+std::vector<std::vector<ArgCondition>> rule_conditions(const json& e, const std::string& where) {
+    std::vector<ArgCondition> all;
     for (const auto& a : e.value("args", json::array())) all.push_back(condition(a, where));
     std::set<unsigned> indexes;
     for (const auto& c : all) indexes.insert(c.index);
     if (indexes.size() == all.size()) return {all};
-    std::vector<std::vector<Condition>> split;
+    std::vector<std::vector<ArgCondition>> split;
     for (const auto& c : all) split.push_back({c});
     return split;
+}
+
+constexpr uint64_t kLow32 = 0xffffffffull;
+
+bool permissive(const std::string& action) { return action == "allow" || action == "log"; }
+
+// [LO, HI) as aligned power-of-two blocks, each "argN & MASK == start" with MASK keeping only
+// BASE's bits above the block: exact ranges from masked equality alone.
+std::vector<ArgCondition> blocks(unsigned index, uint64_t lo, uint64_t hi, uint64_t base) {
+    std::vector<ArgCondition> out;
+    while (lo < hi) {
+        uint64_t size = 1;
+        while (lo % (size * 2) == 0 && lo + size * 2 <= hi) size *= 2;
+        ArgCondition c;
+        c.index = index;
+        c.op = CmpOp::MaskedEq;
+        c.mask = base & ~(size - 1);
+        c.value = lo;
+        c.text = condition_str(c);
+        out.push_back(c);
+        lo += size;
+    }
+    return out;
+}
+
+// seccomp compares 64 bits where the kernel reads 32 (see check_arg_widths in src/profile):
+// an allowing '!=', '>' or '>=' passes when a caller sets the upper half, and a denying '==',
+// '<' or '<=' is dodged the same way under a permissive default. runc loads such profiles as
+// they are; vigil rewrites the test into alternatives (ORed) that decide on what the kernel
+// reads: allowing tests demand a clear upper half, denying tests ignore it.
+std::vector<ArgCondition> width_safe(const std::string& syscall, const ArgCondition& c, bool allows,
+                                     bool default_allows) {
+    if (c.op == CmpOp::MaskedEq || !arg_is_32bit(syscall, c.index)) return {c};
+    const uint64_t top = kLow32 + 1, v = c.value;
+    if (allows) {
+        if (c.op != CmpOp::Ne && c.op != CmpOp::Gt && c.op != CmpOp::Ge) return {c};
+        if (c.op == CmpOp::Ge) return blocks(c.index, std::min(v, top), top, ~0ull);
+        auto out = v < top ? blocks(c.index, v + 1, top, ~0ull) : std::vector<ArgCondition>{};
+        if (c.op == CmpOp::Ne) {
+            ArgCondition below = c;
+            below.op = CmpOp::Lt;
+            below.text = condition_str(below);
+            out.insert(out.begin(), below);
+        }
+        return out;
+    }
+    if (!default_allows || (c.op != CmpOp::Eq && c.op != CmpOp::Lt && c.op != CmpOp::Le)) return {c};
+    if (c.op == CmpOp::Eq) {
+        ArgCondition low = c;
+        low.op = CmpOp::MaskedEq;
+        low.mask = kLow32;
+        low.value = v & kLow32;
+        low.text = condition_str(low);
+        return {low};
+    }
+    uint64_t hi = c.op == CmpOp::Lt ? std::min(v, top) : std::min(v, kLow32) + 1;
+    return blocks(c.index, 0, hi, kLow32);
+}
+
+// Every combination of the alternatives of each condition (conditions stay ANDed).
+std::vector<std::vector<ArgCondition>> expand(const std::string& syscall, const std::vector<ArgCondition>& when,
+                                              bool allows, bool default_allows) {
+    std::vector<std::vector<ArgCondition>> out = {{}};
+    for (const auto& c : when) {
+        std::vector<std::vector<ArgCondition>> next;
+        for (const auto& alt : width_safe(syscall, c, allows, default_allows))
+            for (auto partial : out) {
+                partial.push_back(alt);
+                next.push_back(std::move(partial));
+            }
+        out = std::move(next);
+    }
+    return out;
 }
 
 std::string quoted(const std::string& s) { return json(s).dump(); }
@@ -129,6 +198,7 @@ struct Imported {
     std::map<std::string, std::vector<ImportedRule>> rules;  // syscall -> rules, in file order
     std::vector<std::string> order;                         // syscalls in first-seen order
     std::map<std::string, std::vector<std::string>> dropped;  // reason -> names
+    std::vector<std::string> rewritten;  // syscalls whose tests were made 32-bit safe
 };
 
 void import_entry(const json& e, size_t i, Imported& out) {
@@ -149,7 +219,13 @@ void import_entry(const json& e, size_t i, Imported& out) {
             continue;
         }
         if (!out.rules.count(n)) out.order.push_back(n);
-        for (const auto& c : conds) out.rules[n].push_back({action, c});
+        for (const auto& c : conds) {
+            auto alternatives = expand(n, c, permissive(action), permissive(out.default_action));
+            if (alternatives.size() != 1 || alternatives[0].size() != c.size() ||
+                !std::equal(c.begin(), c.end(), alternatives[0].begin()))
+                out.rewritten.push_back(n);
+            for (auto& when : alternatives) out.rules[n].push_back({action, std::move(when)});
+        }
     }
 }
 
@@ -175,6 +251,9 @@ std::string render(const Imported& in, const std::string& source) {
       << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
       << "# i386 and x32 calls are killed, as in every vigil profile.\n";
     for (const auto& [reason, names] : in.dropped) t << wrap_names("# Dropped (" + reason + "): ", names);
+    if (!in.rewritten.empty())
+        t << wrap_names("# Rewritten (tests on 32-bit arguments made to decide on the low 32 bits): ",
+                        in.rewritten);
     t << "\n[seccomp]\ndefault = " << quoted(in.default_action) << "\n";
 
     std::vector<std::string> allow, notify, rules;
@@ -206,7 +285,7 @@ std::string render(const Imported& in, const std::string& source) {
         for (const auto& r : in.rules.at(name)) {
             t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
             t << "when = [";
-            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(r.when[i].text);
+            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(condition_str(r.when[i]));
             t << "]\n";
         }
     return t.str();
