@@ -5,7 +5,9 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 shift || true
-objs=$(find "$BUILD/CMakeFiles/vigil_core.dir" -name '*.o')
+# Objects of sources that still exist (a build tree can hold stale ones).
+objs=$(cd "$BUILD/CMakeFiles/vigil_core.dir" && find src -name '*.cpp.o' | while read -r o; do
+    [ -f "$SRC/${o%.o}" ] && echo "$BUILD/CMakeFiles/vigil_core.dir/$o"; done)
 [ -n "$objs" ] || { echo "no vigil_core objects in $BUILD: build vigil first" >&2; exit 1; }
 out=$BUILD/filter_bench
 # shellcheck disable=SC2086

@@ -24,8 +24,9 @@ struct PreparedPrivileges {
 // works in any image). Throws vigil::Error naming the bad value.
 PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root = "/");
 
-// In the forked child, before no_new_privs and the filter: capabilities in all five sets,
-// then groups/gid/uid. Only async-signal-safe calls. Returns 0, or an errno value with
+// In the forked child, before no_new_privs and the filter: groups/gid/uid (with KEEPCAPS),
+// then capabilities in all five sets (bounding, effective, permitted, inheritable, ambient;
+// ambient is what a non-root app keeps across execve). Only async-signal-safe calls. Returns 0, or an errno value with
 // *failed_step naming the step ("setgroups", "capng_apply", ...).
 int apply_privileges(const PreparedPrivileges& p, const char** failed_step) noexcept;
 

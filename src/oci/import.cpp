@@ -14,6 +14,7 @@
 #include "vigil/oci.hpp"
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
+#include "widths.hpp"
 
 namespace vigil {
 
@@ -30,14 +31,9 @@ const std::set<std::string> kDockerCaps = {
 // Names Docker's profiles (Go's GOARCH) and the OCI spec use for x86_64.
 const std::set<std::string> kThisArch = {"amd64", "x86_64", "SCMP_ARCH_X86_64"};
 
-struct Condition {
-    unsigned index;
-    std::string text;
-};
-
 struct ImportedRule {
     std::string action;  // profile syntax
-    std::vector<Condition> when;
+    std::vector<ArgCondition> when;
 };
 
 std::string errno_text(int e) {
@@ -59,7 +55,7 @@ std::string profile_action(const json& e, const std::string& action, const std::
     throw Error(where + ": unknown action '" + action + "'");
 }
 
-Condition condition(const json& a, const std::string& where) {
+ArgCondition condition(const json& a, const std::string& where) {
     static const std::map<std::string, CmpOp> ops = {
         {"SCMP_CMP_NE", CmpOp::Ne}, {"SCMP_CMP_LT", CmpOp::Lt}, {"SCMP_CMP_LE", CmpOp::Le},
         {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_GE", CmpOp::Ge}, {"SCMP_CMP_GT", CmpOp::Gt},
@@ -75,7 +71,8 @@ Condition condition(const json& a, const std::string& where) {
     // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
     c.mask = c.op == CmpOp::MaskedEq ? value : 0;
     c.value = c.op == CmpOp::MaskedEq ? two : value;
-    return {c.index, condition_str(c)};
+    c.text = condition_str(c);
+    return c;
 }
 
 bool any_in(const json& list, const std::set<std::string>& set) {
@@ -102,16 +99,18 @@ std::string excluded_because(const json& e) {
 
 // runc's reading of args: each argument compared at most once per rule; when one index
 // appears twice, every comparison becomes a rule of its own (ORed).
-std::vector<std::vector<Condition>> rule_conditions(const json& e, const std::string& where) {
-    std::vector<Condition> all;
+std::vector<std::vector<ArgCondition>> rule_conditions(const json& e, const std::string& where) {
+    std::vector<ArgCondition> all;
     for (const auto& a : e.value("args", json::array())) all.push_back(condition(a, where));
     std::set<unsigned> indexes;
     for (const auto& c : all) indexes.insert(c.index);
     if (indexes.size() == all.size()) return {all};
-    std::vector<std::vector<Condition>> split;
+    std::vector<std::vector<ArgCondition>> split;
     for (const auto& c : all) split.push_back({c});
     return split;
 }
+
+bool permissive(const std::string& action) { return action == "allow" || action == "log"; }
 
 std::string quoted(const std::string& s) { return json(s).dump(); }
 
@@ -129,6 +128,7 @@ struct Imported {
     std::map<std::string, std::vector<ImportedRule>> rules;  // syscall -> rules, in file order
     std::vector<std::string> order;                         // syscalls in first-seen order
     std::map<std::string, std::vector<std::string>> dropped;  // reason -> names
+    std::vector<std::string> rewritten;  // syscalls whose tests were made 32-bit safe
 };
 
 void import_entry(const json& e, size_t i, Imported& out) {
@@ -149,7 +149,13 @@ void import_entry(const json& e, size_t i, Imported& out) {
             continue;
         }
         if (!out.rules.count(n)) out.order.push_back(n);
-        for (const auto& c : conds) out.rules[n].push_back({action, c});
+        for (const auto& c : conds) {
+            auto alternatives = expand_for_width(n, c, permissive(action), permissive(out.default_action));
+            if (alternatives.size() != 1 || alternatives[0].size() != c.size() ||
+                !std::equal(c.begin(), c.end(), alternatives[0].begin()))
+                out.rewritten.push_back(n);
+            for (auto& when : alternatives) out.rules[n].push_back({action, std::move(when)});
+        }
     }
 }
 
@@ -175,6 +181,9 @@ std::string render(const Imported& in, const std::string& source) {
       << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
       << "# i386 and x32 calls are killed, as in every vigil profile.\n";
     for (const auto& [reason, names] : in.dropped) t << wrap_names("# Dropped (" + reason + "): ", names);
+    if (!in.rewritten.empty())
+        t << wrap_names("# Rewritten (tests on 32-bit arguments made to decide on the low 32 bits): ",
+                        in.rewritten);
     t << "\n[seccomp]\ndefault = " << quoted(in.default_action) << "\n";
 
     std::vector<std::string> allow, notify, rules;
@@ -206,7 +215,7 @@ std::string render(const Imported& in, const std::string& source) {
         for (const auto& r : in.rules.at(name)) {
             t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
             t << "when = [";
-            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(r.when[i].text);
+            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(condition_str(r.when[i]));
             t << "]\n";
         }
     return t.str();

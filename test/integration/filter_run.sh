@@ -27,12 +27,13 @@ acct = "kill-thread"
 [[seccomp.rule]]
 syscall = "socket"
 action = "errno:EAFNOSUPPORT"
-when = ["arg0 == AF_PACKET"]
+when = ["arg0 & 0xffffffff == AF_PACKET"]
 TOML
 
 run() { "$VIGIL" run -p "$T/p.toml" -- "$P" "$@" 2>"$T/err"; }
 expect "errno action" "ret=-1 errno=13" "$(run call 110)"
 expect "socket(AF_PACKET) denied" "ret=-1 errno=97" "$(run call 41 17 2)"
+expect "socket(AF_PACKET) with the upper 32 bits set still denied" "ret=-1 errno=97" "$(run call 41 0x100000011 2)"
 out=$(run call 41 2 2); [[ $out == *"errno=0" ]] || fail "socket(AF_INET) allowed: $out"; echo "ok: socket(AF_INET) allowed"
 expect "trap raises SIGSYS naming the syscall" "SIGSYS syscall=111" "$(run trap-call 111 | head -1)"
 set +e

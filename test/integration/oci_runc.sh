@@ -33,7 +33,7 @@ ptrace = "kill-process"
 [[seccomp.rule]]
 syscall = "socket"
 action = "errno:EAFNOSUPPORT"
-when = ["arg0 == AF_PACKET"]
+when = ["arg0 & 0xffffffff == AF_PACKET"]
 TOML
 "$VIGIL" compile "$T/p.toml" --format oci -o "$T/seccomp.json"
 

@@ -84,6 +84,11 @@ TEST_CASE("a Docker-style profile imports, loads and enforces its argument rules
     };
     CHECK(verdict("socket", AF_INET) == allow());
     CHECK(verdict("socket", 40 /* AF_VSOCK */) == err(EPERM));
+    // The kernel reads the domain as 32 bits: setting the upper half must not get AF_VSOCK
+    // past Docker's "!= 40" (it would under runc, which compares all 64 bits).
+    CHECK(verdict("socket", (1ull << 32) | 40) == err(EPERM));
+    CHECK(verdict("socket", 41) == allow());
+    CHECK(verdict("socket", 0xfffffffeull) == allow());
     CHECK(verdict("personality", 8) == allow());
     CHECK(verdict("personality", 1) == err(EPERM));
     CHECK(verdict("mount", 0) == err(EPERM));
