@@ -61,6 +61,10 @@ const std::vector<std::string>& all_constant_names();
 // is written so that extra bits only make it fail (see profiles/REFERENCE.md). Known for the
 // syscalls profiles commonly put conditions on; false for all others.
 bool arg_is_32bit(std::string_view syscall, unsigned index);
+// For the few 32-bit arguments whose valid values are a small range 0..N-1 (socket's address
+// family: AF_MAX), N; else nullopt. A '!=' test on such an argument can be written out as
+// '==' tests, which upper bits cannot pass.
+std::optional<uint64_t> arg_domain_size(std::string_view syscall, unsigned index);
 
 // --- suggestions ---
 

@@ -201,28 +201,74 @@ void settle_notify(Layering& acc) {
 
 bool permissive(const Action& a) { return a.kind == ActionKind::Allow || a.kind == ActionKind::Log; }
 
+bool compare(CmpOp op, uint64_t a, uint64_t b) {
+    switch (op) {
+        case CmpOp::Eq: return a == b;
+        case CmpOp::Ne: return a != b;
+        case CmpOp::Lt: return a < b;
+        case CmpOp::Le: return a <= b;
+        case CmpOp::Gt: return a > b;
+        case CmpOp::Ge: return a >= b;
+        case CmpOp::MaskedEq: return false;
+    }
+    return false;
+}
+
+// RULE with condition I replaced by one '==' rule per value of the argument's domain that the
+// condition accepts.
+std::vector<SyscallRule> spell_out(const SyscallRule& rule, size_t i, uint64_t domain) {
+    std::vector<SyscallRule> out;
+    const ArgCondition& c = rule.conditions[i];
+    for (uint64_t v = 0; v < domain; ++v) {
+        if (!compare(c.op, v, c.value)) continue;
+        SyscallRule r = rule;
+        r.conditions[i] = ArgCondition{c.index, CmpOp::Eq, v, 0,
+                                       "arg" + std::to_string(c.index) + " == " + std::to_string(v) +
+                                           " (from '" + c.text + "')"};
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 // seccomp compares all 64 bits of an argument the kernel reads as 32 bits. Setting the upper
 // half makes ==, <, <= fail and !=, >, >= hold, so a caller can pass an allowing '!=' test, or
-// dodge a denying '==' test when the call then falls through to a permissive default.
-void check_arg_widths(Layering& acc) {
-    bool default_permits = permissive(acc.profile.default_action);
-    for (const auto& [syscall, rules] : acc.rules) {
-        for (const auto& rule : rules) {
-            for (const auto& c : rule.conditions) {
-                if (c.op == CmpOp::MaskedEq || !arg_is_32bit(syscall, c.index)) continue;
-                bool upper_bits_hold = c.op == CmpOp::Ne || c.op == CmpOp::Gt || c.op == CmpOp::Ge;
-                std::string arg = "arg" + std::to_string(c.index);
-                std::string head = "condition '" + c.text + "' on " + syscall + ": the kernel reads " +
-                                   arg + " as 32 bits, so a caller can set the upper 32 bits ";
-                if (permissive(rule.action) && upper_bits_hold)
-                    acc.diags.add(rule.where, head + "to pass this test; allow the values you mean "
-                                                     "with '==' rules instead");
-                else if (!permissive(rule.action) && !upper_bits_hold && default_permits)
-                    acc.diags.add(rule.where, head + "to escape this rule while the default action "
-                                                     "allows; test only the low half, e.g. '" + arg +
-                                                     " & 0xffffffff == VALUE'");
+// dodge a denying '==' test when the call then falls through to a permissive default. Where the
+// argument's valid values are a small range, an allowing test is spelt out as '==' rules;
+// anything else that upper bits could defeat is an error.
+std::vector<SyscallRule> secure_32bit(const SyscallRule& rule, bool default_permits,
+                                      Diagnostics& diags, size_t first = 0) {
+    for (size_t i = first; i < rule.conditions.size(); ++i) {
+        const ArgCondition& c = rule.conditions[i];
+        if (c.op == CmpOp::MaskedEq || !arg_is_32bit(rule.syscall, c.index)) continue;
+        bool upper_bits_hold = c.op == CmpOp::Ne || c.op == CmpOp::Gt || c.op == CmpOp::Ge;
+        std::string arg = "arg" + std::to_string(c.index);
+        std::string head = "condition '" + c.text + "' on " + rule.syscall + ": the kernel reads " +
+                           arg + " as 32 bits, so a caller can set the upper 32 bits ";
+        if (permissive(rule.action) && upper_bits_hold) {
+            if (auto domain = arg_domain_size(rule.syscall, c.index)) {
+                std::vector<SyscallRule> out;
+                for (auto& r : spell_out(rule, i, *domain))
+                    for (auto& secured : secure_32bit(r, default_permits, diags, i + 1))
+                        out.push_back(std::move(secured));
+                return out;
             }
+            diags.add(rule.where, head + "to pass this test; allow the values you mean with '==' "
+                                         "rules instead");
+        } else if (!permissive(rule.action) && !upper_bits_hold && default_permits) {
+            diags.add(rule.where, head + "to escape this rule while the default action allows; test "
+                                         "only the low half, e.g. '" + arg + " & 0xffffffff == VALUE'");
         }
+    }
+    return {rule};
+}
+
+void secure_32bit_conditions(Layering& acc) {
+    bool default_permits = permissive(acc.profile.default_action);
+    for (auto& [syscall, rules] : acc.rules) {
+        std::vector<SyscallRule> secured;
+        for (const auto& rule : rules)
+            for (auto& r : secure_32bit(rule, default_permits, acc.diags)) secured.push_back(std::move(r));
+        rules = std::move(secured);
     }
 }
 
@@ -255,7 +301,7 @@ Profile load_profile(const std::string& path) {
     Layering acc;
     load_file(path, SourcePos{path, 0, 0}, "profile", acc);
     settle_notify(acc);
-    check_arg_widths(acc);
+    secure_32bit_conditions(acc);
     check_no_new_privs(acc);
     if (!acc.diags.empty()) throw Error(acc.diags.text(), kExitVigilError);
     acc.profile.rules = flatten(acc.rules);

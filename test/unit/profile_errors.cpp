@@ -375,8 +375,12 @@ TEST_CASE("conditions on 32-bit arguments that upper bits could pass are refused
         // Allow when != : 0x1_00005412 passes the test, the kernel sees TIOCSTI.
         {"[[seccomp.rule]]\nsyscall = \"ioctl\"\naction = \"allow\"\nwhen = [\"arg1 != TIOCSTI\"]\n",
          ":1:1: condition 'arg1 != TIOCSTI' on ioctl: the kernel reads arg1 as 32 bits"},
-        {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"log\"\nwhen = [\"arg0 > AF_INET6\"]\n",
-         ":1:1: condition 'arg0 > AF_INET6' on socket"},
+        {"[[seccomp.rule]]\nsyscall = \"personality\"\naction = \"log\"\nwhen = [\"arg0 > PER_LINUX32\"]\n",
+         ":1:1: condition 'arg0 > PER_LINUX32' on personality"},
+        // Only the first problem of a rule is repeated in none of its spelt-out copies.
+        {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"allow\"\n"
+         "when = [\"arg1 != SOCK_RAW\", \"arg0 != AF_VSOCK\"]\n",
+         ":1:1: condition 'arg1 != SOCK_RAW' on socket"},
         // Deny when == with a permissive default: 0x1_00000028 dodges the rule.
         {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
          "action = \"errno:EAFNOSUPPORT\"\nwhen = [\"arg0 == AF_VSOCK\"]\n",

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <set>
 
 #include "profile_files.hpp"
 #include "vigil/error.hpp"
@@ -375,4 +376,33 @@ TEST_CASE("no_new_privs may be off without a filter, or when the app keeps CAP_S
                                                  "capabilities = [\"SYS_ADMIN\"]\n[seccomp]\n"
                                                  "allow = [\"read\"]\n"));
     CHECK_FALSE(b.process.no_new_privs);
+}
+
+TEST_CASE("an allowing '!=' on socket's family is spelt out as '==' rules upper bits cannot pass") {
+    test::ProfileDir dir;
+    Profile p = load_profile(dir.write("a.toml", R"([[seccomp.rule]]
+syscall = "socket"
+action = "allow"
+when = ["arg0 != AF_VSOCK", "arg2 == 0"]
+[[seccomp.rule]]
+syscall = "socketpair"
+action = "allow"
+when = ["arg0 >= AF_INET6"]
+)"));
+    auto socket = rules_for(p, "socket");
+    CHECK(socket.size() == AF_MAX - 1);
+    std::set<uint64_t> families;
+    for (auto* r : socket) {
+        REQUIRE(r->conditions.size() == 2);
+        CHECK(r->conditions[0].op == CmpOp::Eq);
+        CHECK(r->conditions[0].text.find("(from 'arg0 != AF_VSOCK')") != std::string::npos);
+        CHECK(r->conditions[1].value == 0);  // the other condition is kept in every copy
+        families.insert(r->conditions[0].value);
+    }
+    CHECK_FALSE(families.count(AF_VSOCK));
+    CHECK(families.count(AF_INET));
+    CHECK(*families.rbegin() == AF_MAX - 1);
+    auto pair = rules_for(p, "socketpair");
+    CHECK(pair.size() == AF_MAX - AF_INET6);
+    CHECK(pair.front()->conditions[0].value == AF_INET6);
 }
