@@ -232,9 +232,10 @@ std::vector<SyscallRule> spell_out(const SyscallRule& rule, size_t i, uint64_t d
 
 // seccomp compares all 64 bits of an argument the kernel reads as 32 bits. Setting the upper
 // half makes ==, <, <= fail and !=, >, >= hold, so a caller can pass an allowing '!=' test, or
-// dodge a denying '==' test when the call then falls through to a permissive default. Where the
-// argument's valid values are a small range, an allowing test is spelt out as '==' rules;
-// anything else that upper bits could defeat is an error.
+// dodge a denying '==' test when the call then falls through to a permissive default. A
+// denying '==' is turned into a test of the low half; where the argument's valid values are a
+// small range, an allowing test is spelt out as '==' rules; anything else that upper bits
+// could defeat is an error.
 std::vector<SyscallRule> secure_32bit(const SyscallRule& rule, bool default_permits,
                                       Diagnostics& diags, size_t first = 0) {
     for (size_t i = first; i < rule.conditions.size(); ++i) {
@@ -255,8 +256,15 @@ std::vector<SyscallRule> secure_32bit(const SyscallRule& rule, bool default_perm
             diags.add(rule.where, head + "to pass this test; allow the values you mean with '==' "
                                          "rules instead");
         } else if (!permissive(rule.action) && !upper_bits_hold && default_permits) {
-            diags.add(rule.where, head + "to escape this rule while the default action allows; test "
-                                         "only the low half, e.g. '" + arg + " & 0xffffffff == VALUE'");
+            if (c.op == CmpOp::Eq) {
+                // Test what the kernel reads: the low half. Strictly stronger, never weaker.
+                SyscallRule r = rule;
+                r.conditions[i] = ArgCondition{c.index, CmpOp::MaskedEq, c.value & 0xffffffff,
+                                               0xffffffff, c.text + " (low 32 bits)"};
+                return secure_32bit(r, default_permits, diags, i + 1);
+            }
+            diags.add(rule.where, head + "to escape this rule while the default action allows; "
+                                         "deny the values you mean with '==' rules instead");
         }
     }
     return {rule};

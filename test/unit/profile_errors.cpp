@@ -381,12 +381,12 @@ TEST_CASE("conditions on 32-bit arguments that upper bits could pass are refused
         {"[[seccomp.rule]]\nsyscall = \"socket\"\naction = \"allow\"\n"
          "when = [\"arg1 != SOCK_RAW\", \"arg0 != AF_VSOCK\"]\n",
          ":1:1: condition 'arg1 != SOCK_RAW' on socket"},
-        // Deny when == with a permissive default: 0x1_00000028 dodges the rule.
-        {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
-         "action = \"errno:EAFNOSUPPORT\"\nwhen = [\"arg0 == AF_VSOCK\"]\n",
-         ":3:1: condition 'arg0 == AF_VSOCK' on socket: the kernel reads arg0 as 32 bits, so a caller "
-         "can set the upper 32 bits to escape this rule while the default action allows; test only "
-         "the low half, e.g. 'arg0 & 0xffffffff == VALUE'"},
+        // Deny when < with a permissive default: 0x1_00000000 dodges the rule.
+        {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"personality\"\n"
+         "action = \"errno:EPERM\"\nwhen = [\"arg0 <= PER_LINUX32\"]\n",
+         ":3:1: condition 'arg0 <= PER_LINUX32' on personality: the kernel reads arg0 as 32 bits, so a "
+         "caller can set the upper 32 bits to escape this rule while the default action allows; deny "
+         "the values you mean with '==' rules instead"},
         // The same written safely.
         {"[seccomp]\ndefault = \"allow\"\n[[seccomp.rule]]\nsyscall = \"socket\"\n"
          "action = \"errno:EAFNOSUPPORT\"\nwhen = [\"arg0 & 0xffffffff == AF_VSOCK\"]\n", ""},

@@ -406,3 +406,33 @@ when = ["arg0 >= AF_INET6"]
     CHECK(pair.size() == AF_MAX - AF_INET6);
     CHECK(pair.front()->conditions[0].value == AF_INET6);
 }
+
+TEST_CASE("a denying '==' on a 32-bit argument under a permissive default tests the low half") {
+    test::ProfileDir dir;
+    Profile p = load_profile(dir.write("a.toml", R"([seccomp]
+default = "allow"
+[[seccomp.rule]]
+syscall = "socket"
+action = "errno:EAFNOSUPPORT"
+when = ["arg0 == AF_PACKET", "arg1 == SOCK_RAW"]
+[[seccomp.rule]]
+syscall = "clone"
+action = "errno:EPERM"
+when = ["arg0 == CLONE_NEWUSER"]
+)"));
+    auto socket = rules_for(p, "socket");
+    REQUIRE(socket.size() == 1);
+    for (const auto& c : socket[0]->conditions) {
+        CHECK(c.op == CmpOp::MaskedEq);
+        CHECK(c.mask == 0xffffffff);
+        CHECK(c.text.ends_with("(low 32 bits)"));
+    }
+    CHECK(socket[0]->conditions[0].value == AF_PACKET);
+    CHECK(socket[0]->conditions[1].value == SOCK_RAW);
+    // clone's flags are 64-bit for the kernel: left as written.
+    CHECK(rules_for(p, "clone")[0]->conditions[0].op == CmpOp::Eq);
+    // Under a denying default the fall-through denies anyway: left as written.
+    Profile q = load_profile(dir.write("b.toml", "[[seccomp.rule]]\nsyscall = \"socket\"\n"
+                                                 "action = \"kill-process\"\nwhen = [\"arg0 == AF_VSOCK\"]\n"));
+    CHECK(rules_for(q, "socket")[0]->conditions[0].op == CmpOp::Eq);
+}
