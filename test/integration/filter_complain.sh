@@ -15,7 +15,7 @@ cat >"$T/p.toml" <<'TOML'
 default = "allow"
 
 [seccomp.deny]
-getppid = "errno:EACCES"
+getppid = "errno:EXDEV"
 ptrace = "kill-process"
 TOML
 
@@ -30,5 +30,5 @@ grep -q '"decision":"kill-process"' "$T/err" || fail "the would-be kill is logge
 echo "ok: kill-process rule logged and allowed"
 
 # Enforcing again, the same profile denies and kills.
-[ "$("$VIGIL" run -p "$T/p.toml" -- "$P" call 110 2>/dev/null)" = "ret=-1 errno=13" ] || fail "enforce mode denies"
+[ "$("$VIGIL" run -p "$T/p.toml" -- "$P" call 110 2>/dev/null)" = "ret=-1 errno=18" ] || fail "enforce mode denies"
 echo "ok: enforce mode denies"
