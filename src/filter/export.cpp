@@ -96,7 +96,9 @@ std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_know
     std::string prefix =
         "#\n# vigil prefix, evaluated before the code below:\n"
         "# if ($arch == 3221225534 && $syscall < 0x40000000 && $syscall > " + std::to_string(max_known) +
-        ")\n#   action ERRNO(" + std::to_string(ENOSYS) + ");  # newer than vigil's syscall tables\n";
+        ")\n#   action ERRNO(" + std::to_string(ENOSYS) + ");  # newer than vigil's syscall tables\n"
+        "# The BPF below also sends x32 numbers ($syscall >= 0x40000000, except -1) to the\n"
+        "# invalid-architecture action; libseccomp's pseudo-code leaves that check out.\n";
     return prefix + text;
 }
 
