@@ -67,6 +67,7 @@ bool parse_entry(const std::string& text, EgressRule& r) {
         if (colon == std::string::npos) return false;
         host = text.substr(0, colon);
         ports = text.substr(colon + 1);
+        if (host.find(':') != std::string::npos) return false;  // IPv6 needs [brackets]
     }
     return parse_cidr(host, r) && parse_ports(ports, r);
 }
