@@ -8,12 +8,16 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -53,13 +57,35 @@ struct Outcome {
 
 // A call to perform on the app's behalf, on a worker thread.
 struct Emulation {
+    enum Kind { Connect, Bind, Send, Open } kind = Connect;
     int fd = -1;  // vigil's copy of the app's socket
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
-    bool is_send = false;
     std::vector<char> data;  // sendto payload
-    int flags = 0;
+    int flags = 0;           // sendto flags, open flags
+    std::string path;        // open: the checked, copied path
+    mode_t mode = 0;
+    mode_t umask = 022;      // open: the app's umask
 };
+
+const char* emulation_name(Emulation::Kind k) {
+    switch (k) {
+        case Emulation::Connect: return "connect";
+        case Emulation::Bind: return "bind";
+        case Emulation::Send: return "send";
+        case Emulation::Open: return "open";
+    }
+    return "?";
+}
+
+// "Umask:\t0022" from /proc/PID/status; 022 when unreadable.
+mode_t app_umask(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+    return 022;
+}
 
 AuditOutcome outcome_of(const Action& a) {
     switch (a.kind) {
@@ -107,7 +133,8 @@ struct NotifySession::Impl {
     AuditEvent base_event(const Notification& n, pid_t pid);
     Outcome decide(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
                    std::optional<Emulation>& emu);
-    Outcome decide_exec(const NotifyPolicy& p, const Notification& n, AuditEvent& ev);
+    Outcome decide_path(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
+                        std::optional<Emulation>& emu);
     Outcome decide_egress(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
                           std::optional<Emulation>& emu);
     Outcome allow_or_refuse(const NotifyPolicy& p, const std::string& why_racy,
@@ -123,7 +150,7 @@ NotifySession::NotifySession(const Profile& profile, NotifyConfig config) {
     audit_ = std::make_unique<AuditSink>(config.audit_sink, config.audit_format);
     impl_ = std::make_unique<Impl>(profile, std::move(config), *audit_);
     for (const auto& [name, policy] : profile.notify)
-        if (name == "connect" || name == "sendto" || name == "sendmsg")
+        if (name == "connect" || name == "bind" || name == "sendto" || name == "sendmsg")
             impl_->egress[name] = parse_egress(policy);
     if (profile.ready)
         impl_->phases.emplace(*profile.ready,
@@ -224,10 +251,9 @@ void NotifySession::Impl::handle(const Notification& n) {
     }
     if (o.gone) return;
     if (emu) {
-        int fd = emu->fd;
-        {
+        if (emu->fd >= 0) {
             std::lock_guard lock(inflight_mu);
-            inflight.insert(fd);
+            inflight.insert(emu->fd);
         }
         workers.post([this, n, ev, e = std::move(*emu)]() mutable { emulate(n, std::move(ev), std::move(e)); });
         return;
@@ -250,10 +276,11 @@ Outcome NotifySession::Impl::decide(const NotifyPolicy& p, const Notification& n
         o.reason = by_phase != p.by_phase.end() ? "allowed in phase " + ev.phase : "no allow-list";
         return o;
     }
-    if (ev.syscall == "execve" || ev.syscall == "execveat") return decide_exec(p, n, ev);
+    static const std::set<std::string> path_calls = {"execve", "execveat", "open", "openat", "openat2"};
+    if (path_calls.count(ev.syscall)) return decide_path(p, n, pid, ev, emu);
     if (egress.count(ev.syscall)) return decide_egress(p, n, pid, ev, emu);
     o.action = p.otherwise;
-    o.reason = "an allow-list applies only to execve, execveat, connect, sendto, sendmsg";
+    o.reason = "an allow-list applies only to exec, open, connect, bind, sendto, sendmsg";
     return o;
 }
 
@@ -271,15 +298,16 @@ Outcome NotifySession::Impl::allow_or_refuse(const NotifyPolicy& p, const std::s
     return o;
 }
 
-Outcome NotifySession::Impl::decide_exec(const NotifyPolicy& p, const Notification& n,
-                                         AuditEvent& ev) {
+Outcome NotifySession::Impl::decide_path(const NotifyPolicy& p, const Notification& n, pid_t pid,
+                                         AuditEvent& ev, std::optional<Emulation>& emu) {
     Outcome o;
     o.rule = rule_text(p.where);
-    uint64_t path_ptr = ev.syscall == "execve" ? n.args[0] : n.args[1];
+    bool exec = ev.syscall == "execve" || ev.syscall == "execveat";
+    uint64_t path_ptr = (ev.syscall == "execve" || ev.syscall == "open") ? n.args[0] : n.args[1];
     auto path = read_string(n.tid, path_ptr, 4096);
     // argv only for the audit trail (racy like every read, never used to decide).
     std::string argv;
-    uint64_t argv_ptr = ev.syscall == "execve" ? n.args[1] : n.args[2];
+    uint64_t argv_ptr = !exec ? 0 : ev.syscall == "execve" ? n.args[1] : n.args[2];
     for (size_t i = 0; argv_ptr && i < kMaxArgv; ++i) {
         uint64_t arg = 0;
         if (read_memory(n.tid, argv_ptr + i * 8, &arg, 8) != 8 || arg == 0) break;
@@ -304,10 +332,25 @@ Outcome NotifySession::Impl::decide_exec(const NotifyPolicy& p, const Notificati
         o.reason = "path matches no entry of notify." + ev.syscall + ".allow";
         return o;
     }
-    return allow_or_refuse(p,
-                           "the path was read from caller memory that another thread can change, "
-                           "and vigil cannot exec on the app's behalf",
-                           matched);
+    if (exec)
+        return allow_or_refuse(p,
+                               "the path was read from caller memory that another thread can "
+                               "change, and vigil cannot exec on the app's behalf",
+                               matched);
+    if (ev.syscall == "openat2")
+        return allow_or_refuse(p, "openat2 is not performed on the app's behalf", matched);
+    // Safe allow: vigil opens the checked copy and installs the file in the caller
+    // (SECCOMP_IOCTL_NOTIF_ADDFD), on a worker since opening may block (FIFOs, NFS).
+    Emulation e;
+    e.kind = Emulation::Open;
+    e.path = *path;
+    e.flags = static_cast<int>(ev.syscall == "open" ? n.args[1] : n.args[2]);
+    e.mode = static_cast<mode_t>(ev.syscall == "open" ? n.args[2] : n.args[3]);
+    e.umask = app_umask(pid);
+    o.action = Action{ActionKind::Allow, 0};
+    o.reason = "matches " + matched;
+    emu = std::move(e);
+    return o;
 }
 
 Outcome NotifySession::Impl::decide_egress(const NotifyPolicy& p, const Notification& n, pid_t pid,
@@ -397,6 +440,7 @@ Outcome NotifySession::Impl::decide_egress(const NotifyPolicy& p, const Notifica
                                rule->text);
     }
     Emulation e;
+    e.kind = ev.syscall == "bind" ? Emulation::Bind : Emulation::Connect;
     e.fd = fd;
     e.addr = addr;
     e.addr_len = len;
@@ -407,7 +451,7 @@ Outcome NotifySession::Impl::decide_egress(const NotifyPolicy& p, const Notifica
             return allow_or_refuse(p, "the payload is too large to send on the app's behalf",
                                    rule->text);
         }
-        e.is_send = true;
+        e.kind = Emulation::Send;
         e.flags = static_cast<int>(n.args[3]);
         e.data.resize(size);
         if (size && read_memory(n.tid, n.args[1], e.data.data(), size) != static_cast<ssize_t>(size)) {
@@ -425,23 +469,49 @@ Outcome NotifySession::Impl::decide_egress(const NotifyPolicy& p, const Notifica
 
 void NotifySession::Impl::emulate(const Notification& n, AuditEvent ev, Emulation e) {
     auto* sa = reinterpret_cast<const sockaddr*>(&e.addr);
-    long r;
-    if (e.is_send)
-        r = sendto(e.fd, e.data.data(), e.data.size(), e.flags | MSG_NOSIGNAL, sa, e.addr_len);
-    else
-        r = connect(e.fd, sa, e.addr_len);
-    int err = r < 0 ? errno : 0;
-    {
-        std::lock_guard lock(inflight_mu);
-        inflight.erase(e.fd);
+    long r = -1;
+    bool delivered;
+    switch (e.kind) {
+        case Emulation::Connect: r = connect(e.fd, sa, e.addr_len); break;
+        case Emulation::Bind: r = bind(e.fd, sa, e.addr_len); break;
+        case Emulation::Send:
+            // MSG_NOSIGNAL: a SIGPIPE would hit vigil, not the app; the app still gets EPIPE.
+            r = sendto(e.fd, e.data.data(), e.data.size(), e.flags | MSG_NOSIGNAL, sa, e.addr_len);
+            break;
+        case Emulation::Open:
+            // This worker has its own fs_struct (see WorkerPool), so the umask is the app's.
+            umask(e.umask);
+            r = open(e.path.c_str(), e.flags | O_CLOEXEC, e.mode);
+            break;
     }
-    close(e.fd);
-    bool delivered = err ? listener.respond_errno(n.id, err) : listener.respond_value(n.id, r);
+    int err = r < 0 ? errno : 0;
+    if (e.kind == Emulation::Open) {
+        if (err) {
+            delivered = listener.respond_errno(n.id, err);
+        } else {
+            int remote = listener.add_fd(n.id, static_cast<int>(r), SECCOMP_ADDFD_FLAG_SEND,
+                                         (e.flags & O_CLOEXEC) ? O_CLOEXEC : 0);
+            delivered = remote >= 0;
+            if (remote < 0 && remote != -ENOENT) {
+                err = -remote;
+                delivered = listener.respond_errno(n.id, err);
+            }
+            close(static_cast<int>(r));
+        }
+    } else {
+        {
+            std::lock_guard lock(inflight_mu);
+            inflight.erase(e.fd);
+        }
+        close(e.fd);
+        delivered = err ? listener.respond_errno(n.id, err) : listener.respond_value(n.id, r);
+    }
     ev.decision = "allow";
     ev.outcome = AuditOutcome::Allowed;
     ev.rule = rule_text(profile.notify.at(ev.syscall).where);
-    ev.reason = fmt::format("{}performed by vigil on the app's socket with the checked address: {}",
-                            ev.syscall == "connect" ? "connect " : "send ",
+    ev.reason = fmt::format("{} performed by vigil on the checked copy{}: {}",
+                            emulation_name(e.kind),
+                            e.kind == Emulation::Open ? "" : ", with the app's socket",
                             err ? errno_name(err) : "ok");
     if (!delivered) ev.reason += " (the caller went away before the answer)";
     audit.write(ev);

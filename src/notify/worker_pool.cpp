@@ -1,6 +1,7 @@
 #include "worker_pool.hpp"
 
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +51,9 @@ void WorkerPool::stop() {
 
 void WorkerPool::run() {
     drop_effective_caps();
+    // Its own cwd/root/umask, so that an open performed for the app can use the app's umask
+    // without changing vigil's.
+    if (unshare(CLONE_FS) != 0) spdlog::warn("notify worker: unshare(CLONE_FS) failed");
     std::unique_lock lock(mu_);
     for (;;) {
         ++idle_;

@@ -362,3 +362,43 @@ TEST_CASE("kill-process as a phase action kills the caller") {
     REQUIRE(d.size() == 1);
     CHECK(d[0]["outcome"] == "killed");
 }
+
+TEST_CASE("open on an allowed path is performed by vigil and installed with ADDFD; others denied") {
+    std::string dir = temp_path("open");
+    mkdir(dir.c_str(), 0755);
+    std::string readable = dir + "/data.txt", created = dir + "/new.txt";
+    {
+        std::ofstream f(readable);
+        f << "hello";
+    }
+    unlink(created.c_str());
+    Profile p;
+    p.has_seccomp = true;
+    NotifyPolicy op = policy("openat", 40);
+    op.allow = {dir + "/*"};
+    p.notify["openat"] = op;
+    SessionRun run = run_session(p, {}, {SYS_openat}, [readable, created] {
+        int fd = open(readable.c_str(), O_RDONLY | O_CLOEXEC);
+        char buf[8] = {};
+        if (fd < 0 || read(fd, buf, sizeof buf) != 5 || strcmp(buf, "hello") != 0) return 1;
+        if ((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0) return 2;  // the app's O_CLOEXEC kept
+        umask(077);
+        int c = open(created.c_str(), O_WRONLY | O_CREAT, 0666);
+        if (c < 0 || (fcntl(c, F_GETFD) & FD_CLOEXEC) != 0) return 3;
+        struct stat st {};
+        if (fstat(c, &st) != 0 || (st.st_mode & 0777) != 0600) return 4;  // the app's umask
+        errno = 0;
+        if (open("/etc/hostname", O_RDONLY) != -1 || errno != EPERM) return 5;
+        return 0;
+    });
+    CHECK(run.exit_code == 0);
+    auto d = run.events("decision");
+    REQUIRE(d.size() == 3);
+    int emulated = 0;
+    for (auto& e : d)
+        if (e["reason"].get<std::string>().find("open performed by vigil") != std::string::npos) ++emulated;
+    CHECK(emulated == 2);
+    unlink(readable.c_str());
+    unlink(created.c_str());
+    rmdir(dir.c_str());
+}
