@@ -74,6 +74,8 @@ public:
     void start(EventLoop& loop, pid_t pid);
     // A line of the app's output (the run command captures output when output_match is set).
     void output_line(std::string_view line);
+    // Cancels the probes and forgets the loop (call before the loop is destroyed).
+    void stop();
     // Safe to read from any thread.
     Phase phase() const { return phase_.load(std::memory_order_acquire); }
 

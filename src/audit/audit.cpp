@@ -264,6 +264,7 @@ void AuditSink::write_summary() {
     }
     nlohmann::json j = audit_json(e);
     j.erase("outcome");
+    j.erase("decoded");  // the same counts, structured below
     j["decisions"] = per;
     j["totals"] = {{"allowed", total.allowed}, {"denied", total.denied}, {"killed", total.killed},
                    {"would_deny", total.would_deny}};

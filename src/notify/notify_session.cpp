@@ -140,6 +140,7 @@ struct NotifySession::Impl {
     Outcome allow_or_refuse(const NotifyPolicy& p, const std::string& why_racy,
                             const std::string& matched);
     void answer(const Notification& n, pid_t pid, AuditEvent& ev, const Outcome& o);
+    void decode_for_audit(const Notification& n, AuditEvent& ev);
     void emulate(const Notification& n, AuditEvent ev, Emulation emu);
     void on_phase(Phase p, const std::string& reason);
 };
@@ -170,6 +171,8 @@ void NotifySession::output_line(int, std::string_view line) {
 }
 
 void NotifySession::finished() {
+    // The run command destroys the loop before the hooks: nothing may refer to it afterwards.
+    if (impl_->phases) impl_->phases->stop();
     {
         // Every app process is gone: abort connects still in progress on their behalf.
         std::lock_guard lock(impl_->inflight_mu);
@@ -178,6 +181,7 @@ void NotifySession::finished() {
     impl_->workers.stop();
     if (impl_->loop && impl_->listener.fd() >= 0) impl_->loop->unwatch(impl_->listener.fd());
     impl_->listener.close();
+    impl_->loop = nullptr;
     audit_->write_summary();
 }
 
@@ -250,6 +254,7 @@ void NotifySession::Impl::handle(const Notification& n) {
         o.reason = v.rule ? "rule for " + ev.syscall : "the profile's default action";
     }
     if (o.gone) return;
+    if (ev.decoded.empty()) decode_for_audit(n, ev);
     if (emu) {
         if (emu->fd >= 0) {
             std::lock_guard lock(inflight_mu);
@@ -515,6 +520,21 @@ void NotifySession::Impl::emulate(const Notification& n, AuditEvent ev, Emulatio
                             err ? errno_name(err) : "ok");
     if (!delivered) ev.reason += " (the caller went away before the answer)";
     audit.write(ev);
+}
+
+// Decisions on registers alone still name the path or address in the audit trail. This read
+// is as racy as any other and only informs; it never changes the decision.
+void NotifySession::Impl::decode_for_audit(const Notification& n, AuditEvent& ev) {
+    const std::string& c = ev.syscall;
+    if (c == "execve" || c == "execveat" || c == "open" || c == "openat" || c == "openat2") {
+        uint64_t ptr = (c == "execve" || c == "open") ? n.args[0] : n.args[1];
+        if (auto path = read_string(n.tid, ptr, 4096)) ev.decoded.emplace_back("path", *path);
+    } else if ((c == "connect" || c == "bind") && n.args[2] <= sizeof(sockaddr_storage)) {
+        sockaddr_storage addr{};
+        if (read_memory(n.tid, n.args[1], &addr, n.args[2]) == static_cast<ssize_t>(n.args[2]))
+            ev.decoded.emplace_back("address", format_sockaddr(reinterpret_cast<sockaddr*>(&addr),
+                                                               static_cast<socklen_t>(n.args[2])));
+    }
 }
 
 void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& ev, const Outcome& o) {

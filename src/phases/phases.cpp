@@ -242,6 +242,11 @@ void PhaseTracker::give_up() {
                                    ": staying in startup");
 }
 
+void PhaseTracker::stop() {
+    stop_probes();
+    loop_ = nullptr;
+}
+
 void PhaseTracker::stop_probes() {
     probing_ = false;
     if (!loop_) return;
