@@ -219,12 +219,20 @@ void NotifySession::Impl::on_readable(uint32_t events) {
     if (events & (EPOLLHUP | EPOLLERR)) loop->unwatch(listener.fd());
 }
 
+// Thread name and executable for the audit trail. Read after the answer, so they cost the app
+// nothing, except for exec: a continued execve replaces the executable.
+static void add_process_facts(AuditEvent& ev) {
+    if (!ev.exe.empty()) return;
+    ev.thread = thread_name(ev.pid, ev.tid);
+    ev.exe = executable(ev.pid);
+}
+
+static bool is_exec(const std::string& syscall) { return syscall == "execve" || syscall == "execveat"; }
+
 AuditEvent NotifySession::Impl::base_event(const Notification& n, pid_t pid) {
     AuditEvent ev;
     ev.pid = pid;
     ev.tid = n.tid;
-    ev.thread = thread_name(pid, n.tid);
-    ev.exe = executable(pid);
     ev.syscall = name_of(n);
     ev.nr = n.nr;
     ev.args = std::vector<uint64_t>(n.args, n.args + 6);
@@ -234,12 +242,13 @@ AuditEvent NotifySession::Impl::base_event(const Notification& n, pid_t pid) {
 
 void NotifySession::Impl::handle(const Notification& n) {
     pid_t pid = n.tid > 0 ? thread_group(n.tid) : -1;
-    if (pid < 0 || !listener.id_valid(n.id)) {
+    if (pid < 0) {
         // Gone already (or not visible in vigil's PID namespace): nothing to answer, or fail closed.
         if (n.tid <= 0) listener.respond_errno(n.id, EPERM);
         return;
     }
     AuditEvent ev = base_event(n, pid);
+    if (is_exec(ev.syscall)) add_process_facts(ev);
     std::optional<Emulation> emu;
     Outcome o;
     auto it = profile.notify.find(ev.syscall);
@@ -511,6 +520,7 @@ void NotifySession::Impl::emulate(const Notification& n, AuditEvent ev, Emulatio
         close(e.fd);
         delivered = err ? listener.respond_errno(n.id, err) : listener.respond_value(n.id, r);
     }
+    add_process_facts(ev);
     ev.decision = "allow";
     ev.outcome = AuditOutcome::Allowed;
     ev.rule = rule_text(profile.notify.at(ev.syscall).where);
@@ -557,6 +567,7 @@ void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& e
         int e = a.kind == ActionKind::Errno ? a.errno_value : EPERM;
         delivered = listener.respond_errno(n.id, e);
     }
+    add_process_facts(ev);
     ev.decision = a.str();
     ev.outcome = outcome_of(a);
     ev.complain = cfg.complain && !allow;
