@@ -12,6 +12,7 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
+#include "vigil/notify.hpp"
 #include "vigil/privileges.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/run_options.hpp"
@@ -41,9 +42,14 @@ const char* kUsage =
 
 // Extension point for run-time decisions (seccomp user notification) on top of init duties.
 std::unique_ptr<SessionHooks> build_hooks(const RunOptions& opts, const Profile* profile) {
-    (void)opts;
-    (void)profile;
-    return nullptr;
+    if (!profile || !profile->has_seccomp) return nullptr;
+    NotifyConfig cfg;
+    cfg.complain = opts.complain || profile->complain;
+    if (profile->notify.empty() && !cfg.complain) return nullptr;
+    cfg.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
+    cfg.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
+    cfg.evaluate = [profile](int nr, const uint64_t args[6]) { return evaluate(*profile, nr, args); };
+    return std::make_unique<NotifySession>(*profile, std::move(cfg));
 }
 
 int run_main(const std::vector<std::string>& args) {

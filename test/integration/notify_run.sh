@@ -1,0 +1,210 @@
+#!/bin/bash
+# Run-time decisions through the real vigil: exec allowed in startup and denied once ready,
+# egress allow-list (connect performed by vigil), complain vs enforce, the audit trail as JSON
+# and as FHIR AuditEvent, pidfd_getfd refused (Docker without CAP_SYS_PTRACE), and no notified
+# call left hanging when vigil dies. The whole suite runs three times: as root, as root with
+# Docker's default capabilities and the app switched to a non-root user, and as a non-root user.
+# labels: integration;notify
+# timeout: 300
+set -uo pipefail
+: "${VIGIL:?}" "${HELPERS:?}"
+PROBE=$HELPERS/notify_probe
+T=$(mktemp -d /tmp/vigil-notify-it.XXXXXX)
+chmod 0777 "$T"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+FAILS=0
+fail() { echo "FAIL [$MODE]: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok   [$MODE]: $*"; }
+expect() {  # expect DESCRIPTION FILE REGEX
+    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1 (no /$3/ in $2)"; sed 's/^/    /' "$2"; fi
+}
+
+# Loopback servers that accept and close; each writes its port to $T/port.NAME.
+server() {
+    python3 - "$T/port.$1" > /dev/null 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept(); c.close()
+PY
+    PIDS+=($!)
+    for _ in $(seq 50); do [ -s "$T/port.$1" ] && break; sleep 0.1; done
+}
+server a
+server f
+ALLOWED=$(cat "$T/port.a")
+FORBIDDEN=$(cat "$T/port.f")
+
+DOCKER_CAPS="chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write"
+non_docker_caps() {
+    local all=() c
+    for c in $(seq 0 "$(cat /proc/sys/kernel/cap_last_cap)"); do
+        local name; name=$(capsh --decode=$(printf '%x' $((1 << c))) | sed 's/.*=//')
+        case ",$DOCKER_CAPS," in *",${name#cap_},"*) ;; *) all+=("$name") ;; esac
+    done
+    local IFS=,; echo "${all[*]}"
+}
+DROP=$(non_docker_caps)
+
+# as MODE CMD...: run CMD the way this mode's container would run vigil.
+as() {
+    case "$MODE" in
+        root) "$@" ;;
+        docker-root) capsh --drop="$DROP" -- -c '"$@"' capsh "$@" ;;
+        docker-user) setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all \
+                         --bounding-set=-all,+${DOCKER_CAPS//,/,+} -- "$@" ;;
+    esac
+}
+
+mkdir -p "$T/profiles"
+profile() {  # profile NAME USER_LINE EXTRA -> path
+    local f="$T/profiles/$1.toml"
+    cat > "$f" <<TOML
+[process]
+$2
+
+[seccomp]
+default = "allow"
+notify = ["execve", "connect"]
+
+[seccomp.deny]
+mkdir = "errno:EPERM"
+
+[notify.execve]
+startup = "allow"
+ready = "errno:EPERM"
+
+[notify.connect]
+allow = ["127.0.0.1:$ALLOWED", "[::1]:$ALLOWED"]
+otherwise = "errno:ECONNREFUSED"
+$3
+
+[phases.ready]
+after_ms = 800
+TOML
+    echo "$f"
+}
+
+run_suite() {
+    local user_line="" out="$T/$MODE"
+    [ "$MODE" = docker-root ] && user_line='user = "65534"'
+    local p; p=$(profile "$MODE" "$user_line" "")
+    rm -f "$out".*
+
+    # Capabilities really are Docker's: no CAP_SYS_PTRACE anywhere.
+    if [ "$MODE" != root ]; then
+        as grep CapBnd /proc/self/status > "$out.caps"
+        if [ "$(sed 's/.*:\s*//' "$out.caps")" = "00000000a80425fb" ]; then pass "bounding set is Docker's"
+        else fail "bounding set $(cat "$out.caps")"; fi
+    fi
+
+    # 1. exec by phase, and egress, in one run.
+    as "$VIGIL" run -p "$p" --audit "$out.audit" -- sh -c "
+        /bin/true; echo first=\$?
+        $PROBE connect $ALLOWED $FORBIDDEN
+        sleep 1.5
+        /bin/true; echo second=\$?" > "$out.stdout" 2> "$out.stderr"
+    expect "exec in startup allowed" "$out.stdout" '^first=0$'
+    expect "exec once ready denied (EPERM -> sh exit 126)" "$out.stdout" '^second=126$'
+    expect "exec denial reaches the app as EPERM" "$out.stderr" 'true: Operation not permitted'
+    expect "connect to the allowed port" "$out.stdout" "^connect $ALLOWED ok$"
+    expect "connect to the forbidden port refused" "$out.stdout" "^connect $FORBIDDEN ECONNREFUSED$"
+    expect "audit: exec denied in phase ready, path decoded" "$out.audit" \
+        '"decision":"errno:EPERM".*"path":"/bin/true".*|"path":"/bin/true".*"decision":"errno:EPERM"'
+    expect "audit: phase change" "$out.audit" '"event":"phase".*"phase":"ready"'
+    expect "audit: connect performed by vigil with the app's socket" "$out.audit" \
+        "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil"
+    expect "audit: forbidden destination" "$out.audit" \
+        "\"decision\":\"errno:ECONNREFUSED\",\"decoded\":\{\"address\":\"127.0.0.1:$FORBIDDEN\""
+    expect "audit: summary" "$out.audit" '"event":"summary".*"totals"'
+    python3 - "$out.audit" > "$out.fields" <<'PY' || true
+import json, sys
+need = ["time", "pid", "tid", "thread", "exe", "syscall", "args", "phase", "rule", "decision"]
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["event"] == "decision":
+        missing = [k for k in need if k not in e]
+        print("missing" if missing else "complete", missing, e["syscall"])
+PY
+    if grep -q missing "$out.fields" || ! grep -q complete "$out.fields"; then fail "audit fields"; cat "$out.fields"
+    else pass "every decision event has time, pid, tid, thread, exe, syscall, args, phase, rule, decision"; fi
+
+    # 2. complain vs enforce (mkdir is denied by a static rule; complain notifies it).
+    as "$VIGIL" run -p "$p" --audit "$out.enforce" -- mkdir "$T/$MODE.enforced" 2> /dev/null
+    [ -d "$T/$MODE.enforced" ] && fail "enforce: mkdir went through" || pass "enforce: mkdir denied"
+    as "$VIGIL" run -p "$p" --complain --audit "$out.complain" -- mkdir "$T/$MODE.complained"
+    [ -d "$T/$MODE.complained" ] && pass "complain: mkdir went through" || fail "complain: mkdir denied"
+    expect "complain: would-be denial logged with its rule" "$out.complain" \
+        "\"decision\":\"errno:EPERM\".*\"mode\":\"complain\".*\"rule\":\"$p:9\""
+
+    # 3. FHIR AuditEvent, structurally.
+    as "$VIGIL" run -p "$p" --audit "$out.fhir" --audit-format fhir -- $PROBE connect $FORBIDDEN > /dev/null
+    if python3 - "$out.fhir" <<'PY'; then pass "FHIR AuditEvents validate structurally"; else fail "FHIR"; fi
+import json, re, sys
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line); n += 1
+    assert r["resourceType"] == "AuditEvent"
+    assert r["type"]["system"] and r["type"]["code"]
+    assert r["action"] in "CRUDE" and len(r["action"]) == 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", r["recorded"])
+    assert r["outcome"] in ("0", "4", "8", "12")
+    assert r["agent"] and all(isinstance(a["requestor"], bool) for a in r["agent"])
+    assert r["source"]["observer"]
+    assert r["entity"] and all("what" in e or "name" in e for e in r["entity"])
+assert n >= 2, n
+PY
+
+    # 4. Docker's seccomp profile refuses pidfd_getfd without CAP_SYS_PTRACE: simulate it with
+    # an outer vigil. racy_allow = false refuses the allowed destination; true lets it through.
+    local outer="$T/outer.toml"
+    # As root the outer vigil passes Docker's capabilities on (a profile keeps none by default).
+    local caps=""
+    [ "$MODE" != docker-user ] && caps=$(echo "$DOCKER_CAPS" | tr a-z A-Z | sed 's/\([A-Z_]*\)/"\1"/g')
+    printf '[process]\ncapabilities = [%s]\n[seccomp]\ndefault = "allow"\n[seccomp.deny]\npidfd_getfd = "errno:EPERM"\n' \
+        "$caps" > "$outer"
+    local strict; strict=$(profile "$MODE-strict" "$user_line" "")
+    local racy; racy=$(profile "$MODE-racy" "$user_line" "racy_allow = true")
+    as "$VIGIL" run -p "$outer" -- "$VIGIL" run -p "$strict" --audit "$out.noemu" -- \
+        $PROBE connect $ALLOWED > "$out.noemu.stdout" 2> "$out.noemu.stderr"
+    expect "no pidfd_getfd, racy_allow=false: allowed destination refused" "$out.noemu.stdout" \
+        "^connect $ALLOWED ECONNREFUSED$"
+    expect "no pidfd_getfd: audit says why" "$out.noemu" 'pidfd_getfd failed with EPERM.*racy_allow = false'
+    as "$VIGIL" run -p "$outer" -- "$VIGIL" run -p "$racy" --audit "$out.racy" -- \
+        $PROBE connect $ALLOWED $FORBIDDEN > "$out.racy.stdout" 2> /dev/null
+    expect "no pidfd_getfd, racy_allow=true: allowed destination connects" "$out.racy.stdout" \
+        "^connect $ALLOWED ok$"
+    expect "no pidfd_getfd, racy_allow=true: forbidden still refused" "$out.racy.stdout" \
+        "^connect $FORBIDDEN ECONNREFUSED$"
+
+    # 5. vigil dies while a notified call waits: the call must not hang.
+    as "$VIGIL" run -p "$p" --audit "$out.kill" -- $PROBE repeat-connect $ALLOWED > "$out.kill.stdout" 2>&1 &
+    local starter=$!
+    for _ in $(seq 50); do grep -q ok "$out.kill.stdout" 2>/dev/null && break; sleep 0.1; done
+    local app vpid
+    app=$(pgrep -n -f "repeat-connect $ALLOWED")
+    vpid=$(ps -o ppid= -p "$app" | tr -d ' ')
+    if [ "$(readlink /proc/$vpid/exe)" != "$(readlink -f "$VIGIL")" ] || [ -z "$app" ]; then
+        fail "kill test set-up: vigil $vpid ($(readlink /proc/$vpid/exe)), app '$app'"
+        kill -KILL "$vpid" "$app"; wait "$starter" 2>/dev/null
+        return
+    fi
+    kill -STOP "$vpid"; sleep 0.3   # the app's next connect now waits for an answer
+    kill -KILL "$vpid"
+    local gone=no
+    for _ in $(seq 50); do
+        if ! kill -0 "$app" 2>/dev/null || grep -q ENOSYS "$out.kill.stdout"; then gone=yes; break; fi
+        sleep 0.1
+    done
+    [ "$gone" = yes ] && pass "vigil killed: the app's notified call did not hang" \
+        || fail "vigil killed: app $app still waiting"
+    kill -KILL "$app" 2>/dev/null; wait "$starter" 2>/dev/null
+}
+
+for MODE in root docker-root docker-user; do run_suite; done
+echo "$FAILS failure(s)"
+[ "$FAILS" -eq 0 ]
