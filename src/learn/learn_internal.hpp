@@ -1,0 +1,29 @@
+// Helpers shared by the files of src/learn (not a public contract).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vigil::learn {
+
+// socket(2) arg1 carries SOCK_NONBLOCK/SOCK_CLOEXEC above the type.
+inline constexpr uint64_t kSocketTypeMask = 0xf;
+
+// x86_64 syscall number <-> name; unknown numbers are named "syscall_N".
+const std::string& syscall_name(int nr);
+std::optional<int> syscall_number(const std::string& name);
+// How many x86_64 syscalls the kernel tables (as libseccomp knows them) hold.
+size_t kernel_syscall_count();
+
+std::optional<uint64_t> parse_number(const std::string& s);  // decimal, 0x hex, 0 octal
+std::string family_name(uint64_t v);
+std::optional<uint64_t> family_value(const std::string& s);
+std::optional<uint64_t> socket_type_value(const std::string& s);
+std::optional<uint64_t> prctl_option_value(const std::string& s);
+
+// "127.0.0.1:8080", "[::1]:5432", "unix:/run/x.sock", "unix:@abstract" (the [notify.connect] syntax).
+std::string describe_sockaddr(const void* data, size_t len);
+
+}  // namespace vigil::learn
