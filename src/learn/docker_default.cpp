@@ -5,6 +5,7 @@
 // architectures (e.g. "fcntl64") stay in the list as Docker writes it; counting resolves
 // each name for x86_64 and skips those that do not exist there.
 #include "learn_internal.hpp"
+#include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 
 namespace vigil::learn {

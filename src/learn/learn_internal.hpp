@@ -11,11 +11,9 @@ namespace vigil::learn {
 // socket(2) arg1 carries SOCK_NONBLOCK/SOCK_CLOEXEC above the type.
 inline constexpr uint64_t kSocketTypeMask = 0xf;
 
-// x86_64 syscall number <-> name; unknown numbers are named "syscall_N".
-const std::string& syscall_name(int nr);
-std::optional<int> syscall_number(const std::string& name);
-// How many x86_64 syscalls the kernel tables (as libseccomp knows them) hold.
-size_t kernel_syscall_count();
+// x86_64 syscall name for the recorder (cached: the notification path does not allocate);
+// unknown numbers are named "syscall_N".
+const std::string& recorded_name(int nr);
 
 std::optional<uint64_t> parse_number(const std::string& s);  // decimal, 0x hex, 0 octal
 std::string family_name(uint64_t v);

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "learn_internal.hpp"
+#include "vigil/syscalls.hpp"
 #include "vigil/learn.hpp"
 
 namespace vigil::learn {
@@ -189,6 +190,22 @@ std::string describe_sockaddr(const void* data, size_t len) {
     return family_name(family);
 }
 
+const std::string& recorded_name(int nr) {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> t;
+        for (const auto& name : all_syscall_names()) {
+            auto n = static_cast<size_t>(*syscall_number(name));
+            if (n >= t.size()) t.resize(n + 1);
+            t[n] = name;
+        }
+        return t;
+    }();
+    if (nr >= 0 && static_cast<size_t>(nr) < names.size() && !names[nr].empty()) return names[nr];
+    thread_local std::string unknown;
+    unknown = "syscall_" + std::to_string(nr);
+    return unknown;
+}
+
 MemoryNeed memory_need(int nr) {
     switch (nr) {
         case SYS_execve:
@@ -209,7 +226,7 @@ MemoryNeed memory_need(int nr) {
 }
 
 void Recorder::record(const CallInfo& call, double at_ms) {
-    const std::string& name = syscall_name(call.nr);
+    const std::string& name = recorded_name(call.nr);
     SyscallStats& s = stats_.syscalls[name];
     if (s.count == 0) s.first_ms = at_ms;
     s.last_ms = at_ms;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "learn_internal.hpp"
+#include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 #include "vigil/error.hpp"
 #include "vigil/learn.hpp"
@@ -71,7 +72,7 @@ Surface attack_surface(const LearnedStats& stats, const WriteOptions& options) {
     Surface s;
     s.allowed = sets.any_phase.size();
     s.startup_only = sets.startup_only.size();
-    s.kernel_total = kernel_syscall_count();
+    s.kernel_total = all_syscall_names().size();
     s.docker_default = docker_default_x86_64().size();
     return s;
 }

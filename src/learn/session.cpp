@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "learn_internal.hpp"
 #include "learn_session.hpp"
 
 namespace vigil::learn {

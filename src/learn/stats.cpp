@@ -2,28 +2,20 @@
 #include <algorithm>
 
 #include "vigil/learn.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil::learn {
 
 const std::vector<std::string>& jvm_hot_baseline() {
-    // Measured: `strace -f -c -p PID` on bench/java/BenchServer.java (JDK 17 HttpServer, fixed
-    // pool) under `wrk -c16`: per request futex, write, fcntl, read, epoll_ctl, epoll_wait and
-    // gettid; besides them the JVM's periodic getrusage/sysinfo and signal returns. The rest are
-    // their siblings (vectored/positional I/O, other waits and clocks). None of them opens,
-    // maps, executes or creates anything: they act on fds, memory and threads the app already has.
-    // Sorted, so the written profile's "assumed" list is stable.
+    // @jvm-hot (src/syscalls) plus what `strace -f -c -p PID` on bench/java/BenchServer.java
+    // (JDK 17 HttpServer, fixed pool, under `wrk -c16`) showed besides it: fcntl is made twice
+    // per request (non-blocking mode switches on the exchange's channel), sysinfo periodically by
+    // the JVM. Neither opens, maps, executes or creates anything.
     static const std::vector<std::string> names = [] {
-        std::vector<std::string> v = {
-            "clock_gettime", "clock_nanosleep", "epoll_ctl",  "epoll_pwait", "epoll_pwait2",
-            "epoll_wait",    "fcntl",           "fstat",      "futex",       "getpid",
-            "getrusage",     "gettid",          "gettimeofday", "lseek",     "nanosleep",
-            "poll",          "ppoll",           "pread64",    "pwrite64",    "read",
-            "readv",         "recvfrom",        "recvmsg",    "restart_syscall", "rt_sigprocmask",
-            "rt_sigreturn",  "sched_yield",     "sendmsg",    "sendto",      "sysinfo",
-            "write",         "writev",
-        };
-        std::sort(v.begin(), v.end());
-        return v;
+        std::set<std::string> all;
+        for (const auto& name : expand_group("@jvm-hot")) all.insert(name);
+        for (const char* name : {"fcntl", "sysinfo"}) all.insert(name);
+        return std::vector<std::string>(all.begin(), all.end());
     }();
     return names;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "learn_internal.hpp"
+#include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 #include "vigil/learn.hpp"
 
@@ -18,6 +19,18 @@ namespace {
 const std::set<std::string>& essentials() {
     static const std::set<std::string> names = {"exit", "exit_group", "restart_syscall",
                                                 "rt_sigreturn"};
+    return names;
+}
+
+// Calls a process makes whenever it grows its heap, maps memory or starts a thread: a learning
+// run that happened not to do so after "ready" says nothing about whether it will, and denying
+// them later breaks the runtime rather than an attack. They are never phase-specialised.
+const std::set<std::string>& phase_free() {
+    static const std::set<std::string> names = {
+        "brk",   "mmap",         "munmap",          "mremap", "mprotect",        "madvise",
+        "clone", "clone3",       "set_robust_list", "rseq",   "set_tid_address", "sigaltstack",
+        "futex", "rt_sigaction", "rt_sigprocmask",  "exit",   "exit_group",      "rt_sigreturn",
+        "restart_syscall"};
     return names;
 }
 
@@ -210,7 +223,8 @@ Plan plan(const LearnedStats& stats, const WriteOptions& options) {
             p.allow[name] = comment;
             continue;
         }
-        bool startup_only = temporal && s.phases.size() == 1 && s.phases.count(kStartup);
+        bool startup_only = temporal && s.phases.size() == 1 && s.phases.count(kStartup) &&
+                            !phase_free().count(name);
         auto rules = rules_for(name, s, stats, options.max_condition_values);
         if (startup_only) p.startup_only.insert(name);
         if (!rules.empty()) {
