@@ -21,7 +21,4 @@ std::optional<uint64_t> family_value(const std::string& s);
 std::optional<uint64_t> socket_type_value(const std::string& s);
 std::optional<uint64_t> prctl_option_value(const std::string& s);
 
-// "127.0.0.1:8080", "[::1]:5432", "unix:/run/x.sock", "unix:@abstract" (the [notify.connect] syntax).
-std::string describe_sockaddr(const void* data, size_t len);
-
 }  // namespace vigil::learn

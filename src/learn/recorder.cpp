@@ -1,12 +1,9 @@
 // Recording one notified call into LearnedStats, and decoding the arguments that matter for
 // policy into stable, readable strings ("AF_INET", "0x2000000", "127.0.0.1:8080").
-#include <arpa/inet.h>
 #include <linux/sched.h>
-#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 
 #include <cctype>
 #include <cstring>
@@ -162,33 +159,6 @@ std::string family_name(uint64_t v) { return name_of(kFamilies, v); }
 std::optional<uint64_t> family_value(const std::string& s) { return value_of(kFamilies, s); }
 std::optional<uint64_t> socket_type_value(const std::string& s) { return value_of(kSocketTypes, s); }
 std::optional<uint64_t> prctl_option_value(const std::string& s) { return value_of(kPrctlOptions, s); }
-
-std::string describe_sockaddr(const void* data, size_t len) {
-    sa_family_t family;
-    if (len < sizeof family) return "unknown";
-    std::memcpy(&family, data, sizeof family);
-    char addr[INET6_ADDRSTRLEN];
-    if (family == AF_INET && len >= sizeof(sockaddr_in)) {
-        sockaddr_in sin;
-        std::memcpy(&sin, data, sizeof sin);
-        inet_ntop(AF_INET, &sin.sin_addr, addr, sizeof addr);
-        return std::string(addr) + ":" + std::to_string(ntohs(sin.sin_port));
-    }
-    if (family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
-        sockaddr_in6 sin6;
-        std::memcpy(&sin6, data, sizeof sin6);
-        inet_ntop(AF_INET6, &sin6.sin6_addr, addr, sizeof addr);
-        return "[" + std::string(addr) + "]:" + std::to_string(ntohs(sin6.sin6_port));
-    }
-    if (family == AF_UNIX) {
-        const char* path = static_cast<const char*>(data) + offsetof(sockaddr_un, sun_path);
-        size_t n = len - offsetof(sockaddr_un, sun_path);
-        if (n == 0) return "unix:";
-        if (path[0] == '\0') return "unix:@" + std::string(path + 1, strnlen(path + 1, n - 1));
-        return "unix:" + std::string(path, strnlen(path, n));
-    }
-    return family_name(family);
-}
 
 const std::string& recorded_name(int nr) {
     static const std::vector<std::string> names = [] {

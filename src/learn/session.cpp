@@ -6,6 +6,7 @@
 
 #include "learn_internal.hpp"
 #include "learn_session.hpp"
+#include "vigil/notify.hpp"
 
 namespace vigil::learn {
 
@@ -96,7 +97,8 @@ void LearnSession::read_arguments(const Notification& n, CallInfo& call) {
             sockaddr_storage ss{};
             size_t len = std::min<uint64_t>(n.args[2], sizeof ss);
             ssize_t got = read_memory(n.tid, n.args[1], &ss, len);
-            if (got > 0) call.dest = describe_sockaddr(&ss, static_cast<size_t>(got));
+            if (got > 0)
+                call.dest = format_sockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(got));
             break;
         }
         case MemoryNeed::Clone3Flags: {

@@ -86,23 +86,6 @@ TEST_CASE("argument sets stop growing at the limit and say so") {
     CHECK(text.find("\"ioctl\",  #") != std::string::npos);
 }
 
-TEST_CASE("sockaddr descriptions use the [notify.connect] syntax") {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(8080);
-    sin.sin_addr.s_addr = htonl(0x7f000001);
-    CHECK(describe_sockaddr(&sin, sizeof sin) == "127.0.0.1:8080");
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_port = htons(5432);
-    sin6.sin6_addr = in6addr_loopback;
-    CHECK(describe_sockaddr(&sin6, sizeof sin6) == "[::1]:5432");
-    sockaddr_un sun{};
-    sun.sun_family = AF_UNIX;
-    std::strcpy(sun.sun_path, "/run/pg.sock");
-    CHECK(describe_sockaddr(&sun, offsetof(sockaddr_un, sun_path) + 13) == "unix:/run/pg.sock");
-}
-
 TEST_CASE("the writer limits socket to the pairs seen and specialises startup-only syscalls") {
     LearnedStats stats;
     stats.runs = 1;
