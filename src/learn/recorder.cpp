@@ -139,7 +139,8 @@ void record_args(SyscallStats& s, const CallInfo& c) {
             if (c.path) add_value(s, kArgPath, *c.path);
             break;
         default:
-            if (c.path && !usual_place(*c.path)) add_value(s, kArgPath, *c.path);
+            // A relative path names nothing without its directory fd (and the JVM's are pids).
+            if (c.path && c.path->rfind('/', 0) == 0 && !usual_place(*c.path)) add_value(s, kArgPath, *c.path);
             break;
     }
 }

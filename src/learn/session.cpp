@@ -2,6 +2,8 @@
 // so reading the caller's memory here is only for the record (DESIGN.md §4 allows it).
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 
 #include "learn_internal.hpp"
@@ -126,6 +128,8 @@ void LearnSession::on_notification() {
     listener_.respond_continue(n->id);
     if (n->tid > 0) call.thread = thread_of(n->tid);
     recorder_.record(call, now_ms());
+    // The thread renames itself: its next call must not be booked under the old name.
+    if (n->nr == SYS_prctl && n->args[0] == PR_SET_NAME) names_.erase(n->tid);
 }
 
 void LearnSession::finished() {

@@ -1,10 +1,11 @@
 // A program with a fixed, small syscall repertoire for the learn tests; flags add one thing.
-//   (always)        socket(AF_INET, SOCK_STREAM), getuid, a named thread, "startup: uname"
+//   (always)        uname, socket(AF_INET, SOCK_STREAM), getuid, a thread named probe-worker
 //   --extra         also calls getpriority (a syscall the plain run never makes)
 //   --unix          also creates an AF_UNIX socket (one extra family)
 //   --ready         prints READY after the startup work, waits 300 ms, then does the ready work
 //   --late-uname    calls uname again after READY (a startup-only syscall, in the ready phase)
 //   --wait          after the work, waits for SIGTERM and exits 0 on it
+//   --crash         after the work, dies of SIGSEGV
 // Each step prints "NAME=0" or "NAME=ERRNONAME" so the tests can see what the filter did.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -34,6 +36,7 @@ static void make_socket(const char* what, int family) {
 
 static void* worker(void* arg) {
     (void)arg;
+    prctl(PR_SET_NAME, "probe-worker");
     report("worker_getuid", (int)getuid() < 0 ? -1 : 0);
     return NULL;
 }
@@ -50,13 +53,14 @@ static void on_term(int sig) {
 }
 
 int main(int argc, char** argv) {
-    int extra = 0, unix_family = 0, ready = 0, late_uname = 0, wait_term = 0;
+    int extra = 0, unix_family = 0, ready = 0, late_uname = 0, wait_term = 0, crash = 0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--extra")) extra = 1;
         else if (!strcmp(argv[i], "--unix")) unix_family = 1;
         else if (!strcmp(argv[i], "--ready")) ready = 1;
         else if (!strcmp(argv[i], "--late-uname")) late_uname = 1;
         else if (!strcmp(argv[i], "--wait")) wait_term = 1;
+        else if (!strcmp(argv[i], "--crash")) crash = 1;
         else {
             fprintf(stderr, "learn_probe: unknown flag %s\n", argv[i]);
             return 2;
@@ -79,12 +83,12 @@ int main(int argc, char** argv) {
     }
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
-    pthread_setname_np(t, "probe-worker");
     pthread_join(t, NULL);
     report("getuid", (int)getuid() < 0 ? -1 : 0);
     if (extra) report("getpriority", getpriority(PRIO_PROCESS, 0) == -1 && errno ? -1 : 0);
     if (late_uname) do_uname();
     while (wait_term && !stop) pause();
+    if (crash) raise(SIGSEGV);
     printf("done\n");
     return 0;
 }
