@@ -3,6 +3,8 @@
 # 127.0.0.1: bare, enforced by a learned profile (vigil run -p), under fast learn, under
 # --exact learn, and under `strace -f -c`. Modes are interleaved in every round so drift
 # (thermal, other load) hits them all alike; the table reports each mode's median.
+# Besides requests/s it reports the server side's CPU time per request, which stays meaningful
+# when other work shares the machine (requests/s then mostly measures the neighbours).
 #
 # usage: bench/learn_bench.sh [VIGIL]     (default: build/vigil)
 # env:   ROUNDS (3), SECONDS_PER_RUN (10), WARMUP (5), THREADS (2), CONNECTIONS (16), PORT (18123)
@@ -21,6 +23,7 @@ for tool in wrk strace java javac curl; do
 done
 [ -x "$VIGIL" ] || { echo "learn_bench: no vigil at $VIGIL" >&2; exit 1; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 T=$(mktemp -d)
 trap '[ -n "$pid" ] && { pkill -TERM -P $pid; kill -TERM $pid; wait $pid; } 2>/dev/null; rm -rf "$T"' EXIT
 javac -d "$T/cls" "$HERE/java/BenchServer.java"
@@ -63,6 +66,24 @@ rps() {  # wrk for N seconds, prints requests/s
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${1}s" "$URL" | awk '/^Requests\/sec:/ {print $2}'
 }
 
+ticks() {  # CPU time (user+system, all threads) of the given processes, in clock ticks
+    local total=0 p
+    for p in "$@"; do
+        total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+    done
+    echo $total
+}
+
+US_PER_TICK=$((1000000 / $(getconf CLK_TCK)))
+measure() {  # wrk for N seconds; prints "REQ/S CPU-US/REQ" (server side: app + vigil/strace)
+    local pids="$pid $(pgrep -P $pid | tr '\n' ' ')" before after out requests
+    before=$(ticks $pids)
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${1}s" "$URL")
+    after=$(ticks $pids)
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    echo "$(echo "$out" | awk '/^Requests\/sec:/ {print $2}') $(((after - before) * US_PER_TICK * 100 / requests))"
+}
+
 # The profile to enforce: learned (fast) from the same server under the same load.
 start learn-fast
 rps 3 > /dev/null
@@ -70,25 +91,31 @@ stop learn-fast
 cp "$T/fast.toml" "$T/learned.toml"
 
 MODES=(bare enforce learn-fast learn-exact strace)
-declare -A results
+declare -A results cpu
 for round in $(seq "$ROUNDS"); do
     for mode in "${MODES[@]}"; do
         start $mode
         rps "$WARMUP" > /dev/null
-        r=$(rps "$DURATION")
+        read -r r c <<< "$(measure "$DURATION")"
         stop $mode
         results[$mode]="${results[$mode]:-} $r"
-        echo "round $round  $mode  $r req/s" >&2
+        cpu[$mode]="${cpu[$mode]:-} $c"
+        echo "round $round  $mode  $r req/s  $(echo "$c / 100" | bc -l | xargs printf '%.1f') cpu-us/req" >&2
     done
 done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 bare=$(echo "${results[bare]}" | median)
-strace_rps=$(echo "${results[strace]}" | median)
-printf '%-12s %12s %10s   %s\n' mode "req/s" "vs bare" "runs"
+bare_cpu=$(echo "${cpu[bare]}" | median)
+printf '%-12s %10s %8s %14s %8s   %s\n' mode "req/s" "vs bare" "cpu-us/req" "vs bare" "req/s per round"
 for mode in "${MODES[@]}"; do
     m=$(echo "${results[$mode]}" | median)
-    printf '%-12s %12.0f %9.1f%%  %s\n' "$mode" "$m" "$(echo "100 * $m / $bare" | bc -l)" "${results[$mode]}"
+    c=$(echo "${cpu[$mode]}" | median)
+    printf '%-12s %10.0f %7.1f%% %14.1f %7.1f%%  %s\n' "$mode" "$m" "$(echo "100 * $m / $bare" | bc -l)" \
+        "$(echo "$c / 100" | bc -l)" "$(echo "100 * $c / $bare_cpu" | bc -l)" "${results[$mode]}"
 done
-printf 'exact learn / strace: %.2fx\n' "$(echo "$(echo "${results[learn-exact]}" | median) / $strace_rps" | bc -l)"
-echo "(wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s after ${WARMUP}s warm-up, median of $ROUNDS rounds; $(nproc) cores)"
+printf 'exact learn / strace (req/s): %.2fx\n' \
+    "$(echo "$(echo "${results[learn-exact]}" | median) / $(echo "${results[strace]}" | median)" | bc -l)"
+echo "(wrk -t$THREADS -c$CONNECTIONS on 127.0.0.1, ${DURATION}s after ${WARMUP}s warm-up, median of $ROUNDS rounds;"
+echo " cpu-us/req: user+system CPU of the server's processes (JVM + vigil or strace) per request;"
+echo " $(nproc) cores, load average before the run: $LOAD_BEFORE)"

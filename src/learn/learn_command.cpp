@@ -207,6 +207,9 @@ Plan make_plan(const std::vector<std::string>& args) {
     plan.opts = parse_options(args);
     if (plan.opts.help) return plan;
     const auto& o = plan.opts;
+    // Found out now, not after an hour of learning.
+    std::string out_dir = fs::absolute(o.output).parent_path().string();
+    if (access(out_dir.c_str(), W_OK) != 0) throw_errno("cannot write the profile into " + out_dir);
     WriteOptions& w = plan.write;
     w.unseen = o.unseen;
     w.command = command_line(o.run.command);
