@@ -1,0 +1,24 @@
+// Helpers shared by the files of src/learn (not a public contract).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vigil::learn {
+
+// socket(2) arg1 carries SOCK_NONBLOCK/SOCK_CLOEXEC above the type.
+inline constexpr uint64_t kSocketTypeMask = 0xf;
+
+// x86_64 syscall name for the recorder (cached: the notification path does not allocate);
+// unknown numbers are named "syscall_N".
+const std::string& recorded_name(int nr);
+
+std::optional<uint64_t> parse_number(const std::string& s);  // decimal, 0x hex, 0 octal
+std::string family_name(uint64_t v);
+std::optional<uint64_t> family_value(const std::string& s);
+std::optional<uint64_t> socket_type_value(const std::string& s);
+std::optional<uint64_t> prctl_option_value(const std::string& s);
+
+}  // namespace vigil::learn
