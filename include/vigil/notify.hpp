@@ -67,6 +67,7 @@ public:
 
     void started(EventLoop& loop, const SpawnResult& spawned) override;
     void output_line(int stream, std::string_view line) override;
+    void app_exited(int wait_status) override;
     void finished() override;
 
     Phase phase() const;

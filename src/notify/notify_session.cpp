@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -168,6 +169,22 @@ void NotifySession::started(EventLoop& loop, const SpawnResult& spawned) {
 
 void NotifySession::output_line(int, std::string_view line) {
     if (impl_->phases) impl_->phases->output_line(line);
+}
+
+// The kernel kills a process for a kill-process rule without asking vigil: the exit status
+// (SIGSYS) is the only trace, so it goes into the trail too.
+void NotifySession::app_exited(int wait_status) {
+    AuditEvent ev;
+    ev.kind = AuditKind::Notice;
+    ev.phase = phase_name(phase());
+    bool by_seccomp = WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS;
+    ev.outcome = by_seccomp ? AuditOutcome::Killed : AuditOutcome::Info;
+    ev.decision = by_seccomp ? "kill-process" : "";
+    ev.reason = WIFSIGNALED(wait_status)
+                    ? "app killed by signal " + std::to_string(WTERMSIG(wait_status)) +
+                          (by_seccomp ? " (SIGSYS: the seccomp filter killed it)" : "")
+                    : "app exited with status " + std::to_string(WEXITSTATUS(wait_status));
+    audit_->write(ev);
 }
 
 void NotifySession::finished() {

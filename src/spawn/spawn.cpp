@@ -376,7 +376,12 @@ SpawnResult spawn(const SpawnOptions& o) {
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     plan.report_fd = sv[1];
     int out[2] = {-1, -1}, err[2] = {-1, -1};
-    if (o.capture_output && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)) throw_errno("pipe2");
+    if (o.capture_output) {
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) throw_errno("pipe2");
+        // vigil's ends never block the event loop; the app's ends stay blocking as it expects.
+        if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0)
+            throw_errno("fcntl(O_NONBLOCK) on the output pipes");
+    }
     plan.out_w = out[1];
     plan.err_w = err[1];
     auto closing = fds_to_close({sv[1], out[1], err[1]});

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -55,9 +56,18 @@ public:
     void flush() {
         if (!line_.empty()) emit();
     }
+    // After the last child is gone: what is still in the pipe is the app's last words.
+    void drain() {
+        while (readable() && pump()) {}  // not readable: a writer outside our tree holds it open
+        flush();
+    }
     int fd() const { return fd_; }
 
 private:
+    bool readable() const {
+        pollfd p{fd_, POLLIN, 0};
+        return poll(&p, 1, 0) == 1;
+    }
     static constexpr size_t kMaxLine = 65536;
     static void write_all(int fd, const char* p, size_t n) {
         while (n > 0) {
@@ -95,7 +105,7 @@ public:
         if (hooks_) hooks_->started(loop_, app_);
         reap();  // the app may have ended before the loop started
         if (!done_) loop_.run();
-        for (auto& r : relays_) r->flush();
+        for (auto& r : relays_) r->drain();
         if (hooks_) hooks_->finished();
         return exit_code();
     }
@@ -122,10 +132,7 @@ private:
         OutputRelay* r = relay.get();
         relays_.push_back(std::move(relay));
         loop_.watch(fd, EPOLLIN, [this, r](uint32_t) {
-            if (!r->pump()) {
-                loop_.unwatch(r->fd());
-                close(r->fd());
-            }
+            if (!r->pump()) loop_.unwatch(r->fd());
         });
     }
 
