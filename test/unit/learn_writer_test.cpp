@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "../../src/learn/learn_internal.hpp"
+#include "vigil/error.hpp"
 #include "vigil/learn.hpp"
 
 using namespace vigil::learn;
@@ -185,4 +186,24 @@ TEST_CASE("the report counts the attack surface and draws one bar per syscall") 
     std::string svg = render_svg(stats);
     CHECK(svg.find(">read</text>") < svg.find(">openat</text>"));
     CHECK(svg.find(">1000</text>") != std::string::npos);
+}
+
+TEST_CASE("a malformed [learned] table is an error, not an empty merge") {
+    auto rejects = [](const std::string& text) {
+        std::string path = temp_file(text);
+        bool threw = false;
+        try {
+            read_learned(path);
+        } catch (const vigil::Error&) {
+            threw = true;
+        }
+        std::remove(path.c_str());
+        return threw;
+    };
+    CHECK(rejects("[learned]\nmode = \"sloppy\"\n"));
+    CHECK(rejects("[learned]\nruns = -1\n"));
+    CHECK(rejects("[learned.syscalls]\nread = { count = -3 }\n"));
+    CHECK(rejects("[learned.syscalls]\nread = { count = 1, phases = [1, 2] }\n"));
+    CHECK(rejects("[learned]\nsyscalls = 5\n"));
+    CHECK(rejects("this is = not toml ["));
 }
