@@ -57,14 +57,10 @@ const std::vector<std::string>& all_constant_names();
 
 // True when the kernel reads argument INDEX of SYSCALL as a 32-bit value (int, unsigned int,
 // pid_t, umode_t ...) and ignores the upper half of the register, while seccomp compares all
-// 64 bits. A filter test on such an argument can be passed by setting the upper bits, unless it
-// is written so that extra bits only make it fail (see profiles/REFERENCE.md). Known for the
-// syscalls profiles commonly put conditions on; false for all others.
+// 64 bits, so a test on such an argument must be rewritten to decide on the low half (the
+// profile loader does; see profiles/REFERENCE.md). Known for the syscalls profiles commonly put
+// conditions on; false for all others.
 bool arg_is_32bit(std::string_view syscall, unsigned index);
-// For the few 32-bit arguments whose valid values are a small range 0..N-1 (socket's address
-// family: AF_MAX), N; else nullopt. A '!=' test on such an argument can be written out as
-// '==' tests, which upper bits cannot pass.
-std::optional<uint64_t> arg_domain_size(std::string_view syscall, unsigned index);
 
 // --- suggestions ---
 

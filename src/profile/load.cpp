@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "../oci/widths.hpp"  // expand_for_width, shared with import-oci
 #include "sections.hpp"
 #include "vigil/error.hpp"
 #include "vigil/syscalls.hpp"
@@ -201,81 +202,25 @@ void settle_notify(Layering& acc) {
 
 bool permissive(const Action& a) { return a.kind == ActionKind::Allow || a.kind == ActionKind::Log; }
 
-bool compare(CmpOp op, uint64_t a, uint64_t b) {
-    switch (op) {
-        case CmpOp::Eq: return a == b;
-        case CmpOp::Ne: return a != b;
-        case CmpOp::Lt: return a < b;
-        case CmpOp::Le: return a <= b;
-        case CmpOp::Gt: return a > b;
-        case CmpOp::Ge: return a >= b;
-        case CmpOp::MaskedEq: return false;
-    }
-    return false;
-}
-
-// RULE with condition I replaced by one '==' rule per value of the argument's domain that the
-// condition accepts.
-std::vector<SyscallRule> spell_out(const SyscallRule& rule, size_t i, uint64_t domain) {
-    std::vector<SyscallRule> out;
-    const ArgCondition& c = rule.conditions[i];
-    for (uint64_t v = 0; v < domain; ++v) {
-        if (!compare(c.op, v, c.value)) continue;
-        SyscallRule r = rule;
-        r.conditions[i] = ArgCondition{c.index, CmpOp::Eq, v, 0,
-                                       "arg" + std::to_string(c.index) + " == " + std::to_string(v) +
-                                           " (from '" + c.text + "')"};
-        out.push_back(std::move(r));
-    }
-    return out;
-}
-
-// seccomp compares all 64 bits of an argument the kernel reads as 32 bits. Setting the upper
-// half makes ==, <, <= fail and !=, >, >= hold, so a caller can pass an allowing '!=' test, or
-// dodge a denying '==' test when the call then falls through to a permissive default. A
-// denying '==' is turned into a test of the low half; where the argument's valid values are a
-// small range, an allowing test is spelt out as '==' rules; anything else that upper bits
-// could defeat is an error.
-std::vector<SyscallRule> secure_32bit(const SyscallRule& rule, bool default_permits,
-                                      Diagnostics& diags, size_t first = 0) {
-    for (size_t i = first; i < rule.conditions.size(); ++i) {
-        const ArgCondition& c = rule.conditions[i];
-        if (c.op == CmpOp::MaskedEq || !arg_is_32bit(rule.syscall, c.index)) continue;
-        bool upper_bits_hold = c.op == CmpOp::Ne || c.op == CmpOp::Gt || c.op == CmpOp::Ge;
-        std::string arg = "arg" + std::to_string(c.index);
-        std::string head = "condition '" + c.text + "' on " + rule.syscall + ": the kernel reads " +
-                           arg + " as 32 bits, so a caller can set the upper 32 bits ";
-        if (permissive(rule.action) && upper_bits_hold) {
-            if (auto domain = arg_domain_size(rule.syscall, c.index)) {
-                std::vector<SyscallRule> out;
-                for (auto& r : spell_out(rule, i, *domain))
-                    for (auto& secured : secure_32bit(r, default_permits, diags, i + 1))
-                        out.push_back(std::move(secured));
-                return out;
-            }
-            diags.add(rule.where, head + "to pass this test; allow the values you mean with '==' "
-                                         "rules instead");
-        } else if (!permissive(rule.action) && !upper_bits_hold && default_permits) {
-            if (c.op == CmpOp::Eq) {
-                // Test what the kernel reads: the low half. Strictly stronger, never weaker.
-                SyscallRule r = rule;
-                r.conditions[i] = ArgCondition{c.index, CmpOp::MaskedEq, c.value & 0xffffffff,
-                                               0xffffffff, c.text + " (low 32 bits)"};
-                return secure_32bit(r, default_permits, diags, i + 1);
-            }
-            diags.add(rule.where, head + "to escape this rule while the default action allows; "
-                                         "deny the values you mean with '==' rules instead");
-        }
-    }
-    return {rule};
-}
-
+// seccomp compares all 64 bits of an argument the kernel reads as 32 bits, so upper bits set
+// by a caller could pass an allowing '!=' or dodge a denying '=='. Every rule is rewritten into
+// alternatives that decide on what the kernel reads (the same rewrite import-oci shows in the
+// TOML it writes); rules that cannot be affected come back unchanged.
 void secure_32bit_conditions(Layering& acc) {
     bool default_permits = permissive(acc.profile.default_action);
     for (auto& [syscall, rules] : acc.rules) {
         std::vector<SyscallRule> secured;
-        for (const auto& rule : rules)
-            for (auto& r : secure_32bit(rule, default_permits, acc.diags)) secured.push_back(std::move(r));
+        for (const auto& rule : rules) {
+            for (auto& when : expand_for_width(syscall, rule.conditions, permissive(rule.action),
+                                               default_permits)) {
+                SyscallRule r = rule;
+                for (size_t i = 0; i < when.size(); ++i)
+                    if (!(when[i] == rule.conditions[i]))
+                        when[i].text += " (from '" + rule.conditions[i].text + "')";
+                r.conditions = std::move(when);
+                secured.push_back(std::move(r));
+            }
+        }
         rules = std::move(secured);
     }
 }

@@ -1,8 +1,6 @@
 // Which syscall arguments the kernel truncates to 32 bits (x86_64 SYSCALL_DEFINE signatures:
 // int, unsigned int, pid_t, uid_t, umode_t ...). seccomp sees the full 64-bit register, so a
 // condition on such an argument must be written so that set upper bits cannot help a caller.
-#include <sys/socket.h>
-
 #include <cstdint>
 
 #include "vigil/syscalls.hpp"
@@ -83,12 +81,6 @@ bool arg_is_32bit(std::string_view syscall, unsigned index) {
     for (const auto& w : kWidths)
         if (syscall == w.syscall) return (w.int_args & A(static_cast<int>(index))) != 0;
     return false;
-}
-
-std::optional<uint64_t> arg_domain_size(std::string_view syscall, unsigned index) {
-    // The kernel refuses families at or above AF_MAX (EAFNOSUPPORT) before anything else.
-    if ((syscall == "socket" || syscall == "socketpair") && index == 0) return AF_MAX;
-    return std::nullopt;
 }
 
 }  // namespace vigil
