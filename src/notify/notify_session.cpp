@@ -216,7 +216,7 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
     if (spawned.listener_fd < 0) return;
     // Credentials before any worker thread exists: capabilities are per thread.
     try {
-        spdlog::info("{}", adopt_app_credentials(spawned.pid));
+        spdlog::debug("{}", adopt_app_credentials(spawned.pid));
     } catch (const Error& e) {
         spdlog::warn("cannot take the app's credentials ({}): reading its memory may fail, and "
                      "decisions that need it will deny", e.what());
@@ -302,9 +302,16 @@ Outcome NotifySession::Impl::decide(const NotifyPolicy& p, const Notification& n
         o.reason = "notify." + ev.syscall + "." + ev.phase;
         return o;
     }
-    if (p.allow.empty()) {  // registers and phase only: CONTINUE is safe
-        o.action = Action{ActionKind::Allow, 0};
-        o.reason = by_phase != p.by_phase.end() ? "allowed in phase " + ev.phase : "no allow-list";
+    if (p.allow.empty()) {
+        // Nothing allows this call in this phase: a notified syscall is denied unless something
+        // says otherwise (profiles/REFERENCE.md), never silently allowed.
+        if (by_phase == p.by_phase.end()) {
+            o.action = p.otherwise;
+            o.reason = "no entry for phase " + ev.phase + " and no allow-list: otherwise";
+            return o;
+        }
+        o.action = Action{ActionKind::Allow, 0};  // registers and phase only: CONTINUE is safe
+        o.reason = "allowed in phase " + ev.phase;
         return o;
     }
     static const std::set<std::string> path_calls = {"execve", "execveat", "open", "openat", "openat2"};
