@@ -57,12 +57,15 @@ LaunchToken make_token() {
 }
 
 // BPF that allows the child's own pre-exec syscalls when args 3..5 equal the token, and
-// falls through to the profile's program otherwise.
+// falls through to the profile's program otherwise. The syscall number is tested before any
+// argument is loaded: the kernel caches "always allowed" per syscall only for filters that
+// never read arguments on that syscall's path, so reading args first would make every
+// syscall of the app run the whole filter.
 std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
-    const uint32_t kOut = 0xffffffff, kAllow = 0xfffffffe;  // jump targets patched below
+    const uint32_t kOut = 0xffffffff, kAllow = 0xfffffffe, kCheck = 0xfffffffd;  // patched below
     struct Insn {
         sock_filter f;
-        uint32_t jt_to = 0, jf_to = 0;  // kOut/kAllow or 0 (= next)
+        uint32_t jt_to = 0, jf_to = 0;  // kOut/kAllow/kCheck or 0 (= next)
     };
     std::vector<Insn> p;
     auto ld = [&](uint32_t off) { p.push_back({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off)}); };
@@ -70,6 +73,11 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
 
     ld(offsetof(seccomp_data, arch));
     jeq_or_out(AUDIT_ARCH_X86_64);
+    ld(offsetof(seccomp_data, nr));
+    for (long nr : {SYS_execve, SYS_sendmsg, SYS_close, SYS_exit_group})
+        p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 0), kCheck, 0});
+    p.push_back({BPF_STMT(BPF_JMP | BPF_JA, 0), kOut, 0});
+    size_t check_at = p.size();
     for (int i = 0; i < 3; ++i) {
         uint32_t base = offsetof(seccomp_data, args) + 8 * (3 + i);
         ld(base);  // little-endian: low word first
@@ -77,10 +85,6 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
         ld(base + 4);
         jeq_or_out(static_cast<uint32_t>(t.word[i] >> 32));
     }
-    ld(offsetof(seccomp_data, nr));
-    for (long nr : {SYS_execve, SYS_sendmsg, SYS_close, SYS_exit_group})
-        p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 0), kAllow, 0});
-    p.push_back({BPF_STMT(BPF_JMP | BPF_JA, 0), kOut, 0});
     size_t allow_at = p.size();
     p.push_back({BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)});
     size_t out_at = p.size();
@@ -90,6 +94,7 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
         auto target = [&](uint32_t to) -> uint32_t {
             if (to == kOut) return static_cast<uint32_t>(out_at - i - 1);
             if (to == kAllow) return static_cast<uint32_t>(allow_at - i - 1);
+            if (to == kCheck) return static_cast<uint32_t>(check_at - i - 1);
             return 0;
         };
         sock_filter f = p[i].f;
