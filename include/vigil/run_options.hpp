@@ -22,7 +22,7 @@ struct RunOptions {
 };
 
 // Throws vigil::Error (125) naming the bad option or variable and pointing at the usage text.
-RunOptions parse_run_options(const std::vector<std::string>& args, const char* usage);
+RunOptions parse_run_options(const std::vector<std::string>& args);
 
 // "10s", "500ms", "2m", "10" (seconds) -> milliseconds; nullopt if malformed.
 std::optional<int> parse_duration_ms(const std::string& text);

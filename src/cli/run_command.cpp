@@ -53,7 +53,7 @@ std::unique_ptr<SessionHooks> build_hooks(const RunOptions& opts, const Profile*
 }
 
 int run_main(const std::vector<std::string>& args) {
-    RunOptions opts = parse_run_options(args, kUsage);
+    RunOptions opts = parse_run_options(args);
     if (opts.help) {
         std::printf("%s", kUsage);
         return 0;

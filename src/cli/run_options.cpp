@@ -70,8 +70,7 @@ std::optional<int> parse_duration_ms(const std::string& text) {
     return static_cast<int>(value * scale);
 }
 
-RunOptions parse_run_options(const std::vector<std::string>& args, const char* usage) {
-    (void)usage;
+RunOptions parse_run_options(const std::vector<std::string>& args) {
     RunOptions o;
     read_environment(o);
     size_t i = 0;
