@@ -45,14 +45,14 @@ std::vector<pid_t> descendants_of(pid_t ancestor) {
         closedir(d);
     }
     std::vector<pid_t> out;
-    std::vector<pid_t> todo{ancestor};
-    while (!todo.empty()) {
-        pid_t p = todo.back();
-        todo.pop_back();
+    std::vector<pid_t> pending{ancestor};
+    while (!pending.empty()) {
+        pid_t p = pending.back();
+        pending.pop_back();
         auto [lo, hi] = children.equal_range(p);
         for (auto it = lo; it != hi; ++it) {
             out.push_back(it->second);
-            todo.push_back(it->second);
+            pending.push_back(it->second);
         }
     }
     return out;
