@@ -84,7 +84,7 @@ std::string render_svg(const LearnedStats& stats) {
     int decades = std::max(1, static_cast<int>(std::ceil(std::log10(static_cast<double>(max_count)) + 1e-9)));
     if (std::pow(10.0, decades) < static_cast<double>(max_count)) ++decades;
     auto x_of = [&](double count) {
-        // log10(count) over [0, decades]; a single call (log 0) still gets a visible stub.
+        // log10(count) over [0, decades]; a single call (log 0) still gets a thin visible bar.
         double f = std::log10(std::max(count, 1.0)) / decades;
         return label_w + std::max(2.0, f * bar_w);
     };
