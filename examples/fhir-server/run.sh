@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the FHIR example server in the foreground, as DESIGN.md §5 describes:
+# Runs the FHIR example server (Tomcat 10, loopback only) in the foreground:
 #
 #   examples/fhir-server/run.sh BASE [PORT]
 #
