@@ -1,0 +1,25 @@
+// The start-up report of what Landlock enforces, for the operator and the audit trail.
+#include <spdlog/spdlog.h>
+
+#include "vigil/audit.hpp"
+#include "vigil/landlock.hpp"
+
+namespace vigil {
+
+void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
+                     const std::string& format) {
+    if (prepared.unenforced().empty())
+        spdlog::info("{} (ruleset built in {:.2f} ms)", prepared.summary(), prepared.build_ms());
+    else
+        spdlog::warn("{}", prepared.summary());
+    AuditSink audit(sink, format);
+    AuditEvent ev;
+    ev.kind = AuditKind::Notice;
+    ev.outcome = AuditOutcome::Info;
+    ev.rule = "[landlock]";
+    ev.decision = prepared.fd() >= 0 ? "enforced" : "not-enforced";
+    ev.reason = prepared.audit_text();
+    audit.write(ev);
+}
+
+}  // namespace vigil
