@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,8 +88,19 @@ PreparedLandlock prepare_landlock(const LandlockSettings& settings,
 void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
                      const std::string& format);
 
+// spawn() with OPTIONS.landlock in force; an execve refused with EACCES says which
+// [landlock] key the command (or its loader) is missing from.
+struct SpawnOptions;
+struct SpawnResult;
+SpawnResult spawn_confined(const SpawnOptions& options);
+
 // In the child, after no_new_privs: async-signal-safe. Returns 0 or an errno value.
 int landlock_restrict(int ruleset_fd);
+
+// The program the kernel also executes to run PATH: an ELF file's PT_INTERP (the dynamic
+// loader) or a script's "#!" interpreter, resolved to the file itself (symlinks followed, as
+// Landlock sees it). Landlock's execute right is checked on it too. nullopt: none or unreadable.
+std::optional<std::string> exec_interpreter(const std::string& path);
 
 // ---- path allow-lists (notify.execve/execveat/open/openat/openat2 `.allow`) ---------------
 //

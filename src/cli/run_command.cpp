@@ -101,7 +101,7 @@ int run_main(const std::vector<std::string>& args) {
     so.capture_output = profile && profile->ready && profile->ready->output_match;
 
     EventLoop loop;
-    SpawnResult app = spawn(so);
+    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener (EBUSY: the container runtime holds one); "
                       "run-time decisions fall back to the profile's static fallback actions");

@@ -65,6 +65,15 @@ AllowListCoverage landlock_rules_for_allow_lists(const Profile& profile, int abi
                         continue;
                     }
                     out.rules.push_back({path, access, policy.where.str() + ": " + what + " '" + pattern + "'"});
+                    if (!is_exec(syscall)) continue;
+                    // The kernel executes the loader (or a script's interpreter) too, and a
+                    // program run through the loader needs only read access: say so.
+                    if (auto interp = exec_interpreter(path)) {
+                        out.rules.push_back({*interp, access, "interpreter of " + path});
+                        out.broader.push_back(policy.where.str() + ": " + what + ": " + *interp +
+                                              " (interpreter of " + path + ") is executable too; "
+                                              "through it the app can run any file it can read");
+                    }
                 }
             }
             globfree(&g);

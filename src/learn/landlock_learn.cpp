@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include "learn_internal.hpp"
+#include "vigil/landlock.hpp"
 #include "vigil/learn.hpp"
 
 namespace vigil::learn {
@@ -171,23 +172,6 @@ std::optional<std::string> command_path(const std::string& command) {
     return std::nullopt;
 }
 
-// "#!INTERP" of a script: the kernel executes the interpreter too.
-std::optional<std::string> script_interpreter(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) return std::nullopt;
-    char buf[256] = {};
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n < 3 || buf[0] != '#' || buf[1] != '!') return std::nullopt;
-    std::string line(buf + 2, static_cast<size_t>(n) - 2);
-    line = line.substr(0, line.find('\n'));
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos) return std::nullopt;
-    line = line.substr(start);
-    line = line.substr(0, line.find_first_of(" \t"));
-    return line.starts_with('/') ? std::optional<std::string>(line) : std::nullopt;
-}
-
 enum Rights : unsigned { R = 1, W = 2, X = 4 };
 
 struct Grant {
@@ -247,7 +231,7 @@ std::string write_landlock_section(const LearnedStats& stats, const WriteOptions
     bool abstract = false;
     auto grant = [&](const std::string& path, unsigned rights, const std::string& why) {
         Grant& g = grants[path];
-        if (g.why.empty()) g.why = why;
+        if (g.why.empty() || (rights & ~g.rights)) g.why = why;  // the reason for the widest right
         g.rights |= rights;
     };
     for (const auto& [name, s] : stats.syscalls) {
@@ -263,14 +247,16 @@ std::string write_landlock_section(const LearnedStats& stats, const WriteOptions
             }
         }
     }
-    if (auto cmd = command_path(options.command)) {
-        grant(*cmd, R | X, "the command vigil starts");
-        if (auto interp = script_interpreter(*cmd)) grant(*interp, R | X, "the command's interpreter");
-    }
-    // The kernel executes the dynamic loader of every dynamically linked program.
-    for (const char* lib : {"/lib64", "/usr/lib"}) {
+    if (auto cmd = command_path(options.command)) grant(*cmd, R | X, "the command vigil starts");
+    // The kernel also executes each program's dynamic loader or script interpreter.
+    std::vector<std::string> executed;
+    for (const auto& [path, g] : grants)
+        if (g.rights & X) executed.push_back(path);
+    for (const auto& path : executed)
+        if (auto interp = exec_interpreter(path)) grant(*interp, R | X, "interpreter of " + path);
+    for (const char* lib : {"/lib", "/lib64", "/usr/lib", "/usr/lib64"}) {
         struct stat st {};
-        if (stat(lib, &st) == 0 && S_ISDIR(st.st_mode)) grant(lib, R | X, "shared libraries and the dynamic loader");
+        if (lstat(lib, &st) == 0 && S_ISDIR(st.st_mode)) grant(lib, R | X, "shared libraries");
     }
     fold_siblings(grants, options.landlock_fold_siblings);
     drop_covered(grants);
