@@ -280,7 +280,7 @@ std::string write_landlock_section(const LearnedStats& stats, const WriteOptions
         out << "]  # " << what << "\n";
     };
     ports("bind_tcp", bind, "ports the run bound (TCP or UDP: bind does not say; only TCP is confined)");
-    ports("connect_tcp", connect, "ports the run connected to (any address: the address is [notify.connect]'s)");
+    ports("connect_tcp", connect, "ports the run connected to, at any address (the address is decided by notify.connect)");
     out << "scope = [\"signal\"" << (abstract ? "" : ", \"abstract_unix\"") << "]  # no signals out of the app"
         << (abstract ? " (abstract unix sockets were used: not scoped)" : "; no abstract unix sockets outside it") << "\n";
     return out.str();

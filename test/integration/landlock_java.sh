@@ -8,10 +8,7 @@
 set -uo pipefail
 : "${VIGIL:?}"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   $*"; }
+source "$(dirname "$0")/lib/objects.bash"
 JAVA=$(readlink -f "$(command -v java)")
 
 cat > "$T/jvm.toml" <<EOF
@@ -35,5 +32,4 @@ RC=$?
 [ "$RC" -eq 126 ] && pass "without the JDK in execute: 126" || fail "without the JDK in execute: exit $RC"
 grep -q "need landlock.execute" "$T/err2" && pass "the message names landlock.execute" || fail "no hint: $(cat "$T/err2")"
 
-echo "$FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

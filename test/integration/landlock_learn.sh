@@ -11,32 +11,11 @@ set -uo pipefail
 : "${VIGIL:?}" "${HELPERS:?}" "${BUILD:?}"
 # Not under /tmp: learn generalises anything there to /tmp as a whole.
 T=$(mktemp -d "$BUILD/landlock-learn-it.XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   $*"; }
-expect() {
-    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1 (no /$3/ in $2)"; sed 's/^/    /' "$2"; fi
-}
-server() {
-    python3 - "$T/port.$1" > /dev/null 2>&1 <<'PY' &
-import socket, sys, os
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept(); c.close()
-PY
-    PIDS+=($!)
-    for _ in $(seq 50); do [ -s "$T/port.$1" ] && break; sleep 0.1; done
-}
+source "$(dirname "$0")/lib/objects.bash"
 server a
 server f
 ALLOWED=$(cat "$T/port.a")
 FORBIDDEN=$(cat "$T/port.f")
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BIND=$(free_port)
 OTHER_BIND=$(free_port)
 
@@ -74,5 +53,4 @@ expect "same open for writing, config dir: refused" "$T/variant.out" "^write con
 expect "same connect, other port: refused" "$T/variant.out" "^connect $FORBIDDEN=EACCES$"
 expect "same bind, other port: refused" "$T/variant.out" "^bind $OTHER_BIND=EACCES$"
 
-echo "$FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

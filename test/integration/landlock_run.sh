@@ -13,29 +13,7 @@ set -uo pipefail
 : "${VIGIL:?}" "${HELPERS:?}"
 PROBE=$HELPERS/landlock_probe
 T=$(mktemp -d /tmp/vigil-landlock-it.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   $*"; }
-expect() {  # expect DESCRIPTION FILE REGEX
-    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1 (no /$3/ in $2)"; sed 's/^/    /' "$2"; fi
-}
-
-# Loopback listeners that accept and close; each writes its port to $T/port.NAME.
-server() {
-    python3 - "$T/port.$1" > /dev/null 2>&1 <<'PY' &
-import socket, sys, os
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept(); c.close()
-PY
-    PIDS+=($!)
-    for _ in $(seq 50); do [ -s "$T/port.$1" ] && break; sleep 0.1; done
-}
+source "$(dirname "$0")/lib/objects.bash"
 # An abstract unix listener outside the app's domain.
 python3 - "$T/abstract.ready" > /dev/null 2>&1 <<'PY' &
 import socket, sys
@@ -49,7 +27,6 @@ server a
 server f
 ALLOWED=$(cat "$T/port.a")
 FORBIDDEN=$(cat "$T/port.f")
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BIND_OK=$(free_port)
 BIND_NO=$(free_port)
 for _ in $(seq 50); do [ -s "$T/abstract.ready" ] && break; sleep 0.1; done
@@ -165,5 +142,4 @@ RC=$?
 [ "$RC" -ne 0 ] && pass "vigil check rejects an unknown key" || fail "vigil check accepted an unknown key"
 expect "unknown key with position and suggestion" "$T/typo.err" "typo.toml:2:[0-9]+: unknown key 'reed' in \\[landlock\\]; did you mean 'read'"
 
-echo "$FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish
