@@ -12,6 +12,7 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
+#include "vigil/landlock.hpp"
 #include "vigil/notify.hpp"
 #include "vigil/privileges.hpp"
 #include "vigil/profile.hpp"
@@ -72,6 +73,7 @@ int run_main(const std::vector<std::string>& args) {
     so.argv = opts.command;
     BpfProgram filter, fallback;
     PreparedPrivileges privileges;
+    PreparedLandlock landlock;
     if (profile) {
         bool complain = opts.complain || profile->complain;
         privileges = prepare_privileges(profile->process);
@@ -85,6 +87,11 @@ int run_main(const std::vector<std::string>& args) {
                 so.fallback = &fallback;
             }
         }
+        landlock = prepare_landlock(profile->landlock);
+        so.landlock = &landlock;
+        if (profile->landlock.present)
+            report_landlock(landlock, opts.audit_path.empty() ? profile->audit.sink : opts.audit_path,
+                            opts.audit_format.empty() ? profile->audit.format : opts.audit_format);
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     } else {
@@ -94,7 +101,7 @@ int run_main(const std::vector<std::string>& args) {
     so.capture_output = profile && profile->ready && profile->ready->output_match;
 
     EventLoop loop;
-    SpawnResult app = spawn(so);
+    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener (EBUSY: the container runtime holds one); "
                       "run-time decisions fall back to the profile's static fallback actions");
