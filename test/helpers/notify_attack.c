@@ -88,11 +88,10 @@ static atomic_int race_stop;
 static void* flip_name(void* arg) {
     (void)arg;
     while (!atomic_load(&race_stop)) {
-        race_msg.msg_name = NULL;
-        race_msg.msg_namelen = 0;
+        // Volatile stores: the compiler must not drop the first of two stores to one field.
+        *(void* volatile*)&race_msg.msg_name = NULL;
         for (volatile int i = 0; i < 50; ++i) {}
-        race_msg.msg_name = &race_dest;
-        race_msg.msg_namelen = sizeof race_dest;
+        *(void* volatile*)&race_msg.msg_name = &race_dest;
         for (volatile int i = 0; i < 50; ++i) {}
     }
     return NULL;
@@ -102,6 +101,7 @@ static int do_sendmsg_race(int forbidden, double seconds) {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     race_dest = loopback(forbidden);
     struct iovec iov = {"race", 4};
+    race_msg.msg_namelen = sizeof race_dest;
     race_msg.msg_iov = &iov;
     race_msg.msg_iovlen = 1;
     pthread_t t;
@@ -135,9 +135,9 @@ static void* toggle_dumpable(void* arg) {
 static void* flip_port(void* arg) {
     (void)arg;
     while (!atomic_load(&race_stop)) {
-        shared_dest.sin_port = htons((unsigned short)allowed_port);
+        *(volatile in_port_t*)&shared_dest.sin_port = htons((unsigned short)allowed_port);
         for (volatile int i = 0; i < 50; ++i) {}
-        shared_dest.sin_port = htons((unsigned short)forbidden_port);
+        *(volatile in_port_t*)&shared_dest.sin_port = htons((unsigned short)forbidden_port);
         for (volatile int i = 0; i < 50; ++i) {}
     }
     return NULL;
