@@ -178,7 +178,7 @@ allow = ["/usr/bin/*"]
     CHECK(allow[1].port_lo == 5432);
     CHECK(allow[1].prefix == 16);
     CHECK(allow[4].kind == AllowEntry::Kind::UnixPath);
-    CHECK(allow[4].where.str() == a + ":4:117");
+    CHECK(allow[4].where.str() == a + ":4:84");
     CHECK(p.notify.at("connect").otherwise == Action{ActionKind::Errno, ECONNREFUSED});
     CHECK(p.notify.at("execve").by_phase.at("ready") == kKill);
 }
