@@ -132,6 +132,15 @@ const std::vector<std::string> kPhases = {"startup", "ready"};
 // policy when the profile decides connect with an allow-list.
 const char* const kPeerCalls[] = {"sendto", "sendmsg", "sendmmsg"};
 const char* const kIoUring[] = {"io_uring_setup", "io_uring_enter", "io_uring_register"};
+// What an io_uring submission can do without the syscall (IORING_OP_*, Linux 6.18): a notify
+// decision on one of these is bypassed by io_uring.
+const char* const kIoUringReaches[] = {
+    "connect", "bind", "listen", "accept", "accept4", "socket", "sendto", "sendmsg", "sendmmsg",
+    "recvfrom", "recvmsg", "shutdown", "open", "openat", "openat2", "creat", "close", "read",
+    "write", "readv", "writev", "pread64", "pwrite64", "mkdir", "mkdirat", "unlink", "unlinkat",
+    "rename", "renameat", "renameat2", "symlink", "symlinkat", "link", "linkat", "setxattr",
+    "fsetxattr", "getxattr", "fgetxattr", "statx", "fallocate", "fadvise64", "madvise",
+    "ftruncate", "splice", "tee", "epoll_ctl", "futex", "waitid", "fsync", "sync_file_range"};
 
 void read_allow(Reader& r, const TomlValue& v, const std::string& syscall, NotifyPolicy& p) {
     std::string what = "notify." + syscall + ".allow";
@@ -279,13 +288,17 @@ void derive_peer_policies(std::map<std::string, std::vector<SyscallRule>>& rules
     }
 }
 
-// io_uring performs connect, sendmsg and openat inside the kernel, without the syscalls the
-// notify rules watch: allowing it next to notify rules would let the app step around them.
+// io_uring performs connect, sendmsg, openat ... inside the kernel, without the syscalls the
+// notify rules watch: allowing it next to a notify rule on one of those would let the app step
+// around the decision.
 void check_io_uring(const std::map<std::string, std::vector<SyscallRule>>& rules,
                     const std::map<std::string, NotifyPolicy>& notify, const Action& default_action,
                     const SourcePos& default_where, Diagnostics& diags) {
-    if (notify.empty()) return;
-    const NotifyPolicy* first = &notify.begin()->second;
+    const NotifyPolicy* first = nullptr;
+    for (const char* reach : kIoUringReaches)
+        if (auto it = notify.find(reach); it != notify.end() && (!first || it->second.where.line < first->where.line))
+            first = &it->second;
+    if (!first) return;
     for (const char* call : kIoUring) {
         auto it = rules.find(call);
         std::vector<SourcePos> allowed;

@@ -27,7 +27,7 @@ NotifyPolicy default_notify_policy(const std::string& syscall, const SourcePos& 
 
 // Whole-profile notify rules, after layering (src/profile/notify_section.cpp): policies for
 // sendto/sendmsg/sendmmsg derived from an allow-listed connect (their rules become notify),
-// and io_uring allowed next to notify rules reported (at the io_uring rule, naming the notify
+// and io_uring allowed next to a notify rule on a call io_uring can perform reported (at the io_uring rule, naming the notify
 // policy's position).
 void derive_peer_policies(std::map<std::string, std::vector<SyscallRule>>& rules,
                           std::map<std::string, NotifyPolicy>& notify, const Action& default_action,
