@@ -62,16 +62,16 @@ RACY=""
 printf '[seccomp]\ndefault = "allow"\nnotify = ["connect"]\n[notify.connect]\nallow = ["127.0.0.1:1"]\nracy_allow = true\n' > "$T/racy.toml"
 "$VIGIL" check "$T/racy.toml" > /dev/null 2>&1 && RACY="racy_allow = true"
 
+# The [seccomp] table of every profile here: all allowed but io_uring (which would connect
+# without connect()), and NOTIFIED ("\"connect\"") notified.
+seccomp_head() {
+    printf '[seccomp]\ndefault = "allow"\nnotify = [%s]\n[seccomp.deny]\n' "$1"
+    printf 'io_uring_%s = "errno:ENOSYS"\n' setup enter register
+}
 egress_profile() {  # egress_profile NAME EXTRA_NOTIFY_TABLES [EXTRA_ALLOW_ENTRIES]
     set -- "$1" "$2" "${3:-}"
     cat > "$T/$1.toml" <<TOML
-[seccomp]
-default = "allow"
-notify = ["connect"]
-[seccomp.deny]
-io_uring_setup = "errno:ENOSYS"
-io_uring_enter = "errno:ENOSYS"
-io_uring_register = "errno:ENOSYS"
+$(seccomp_head "${NOTIFIED:-\"connect\"}")
 [notify.connect]
 allow = ["127.0.0.1:$ALLOWED", "127.0.0.1:$UALLOWED", "unix:$T/*.sock"$3]
 otherwise = "errno:ECONNREFUSED"
@@ -90,13 +90,7 @@ run() {  # run NAME PROFILE CMD... -> $T/NAME.{out,err,audit}
 mkdir -p "$T/files"
 ln -s /proc/self/mem "$T/files/mem"
 cat > "$T/open.toml" <<TOML
-[seccomp]
-default = "allow"
-notify = ["open"]
-[seccomp.deny]
-io_uring_setup = "errno:ENOSYS"
-io_uring_enter = "errno:ENOSYS"
-io_uring_register = "errno:ENOSYS"
+$(seccomp_head '"open"')
 [notify.open]
 allow = ["$T/files/*", "/proc/self/fd/*"]
 $RACY
@@ -123,9 +117,8 @@ expect_eq_count() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected 
 expect_eq_count "no datagram reached the forbidden port" "$before" "$(count uf)"
 
 # --- #4: the msg_name race (sendmsg notified by the profile itself, for old vigil's sake) ---
-p=$(egress_profile race "[notify.sendmsg]
+p=$(NOTIFIED='"connect", "sendmsg"' egress_profile race "[notify.sendmsg]
 allow = [\"127.0.0.1:$UALLOWED\"]")
-sed -i 's/^notify = \["connect"\]/notify = ["connect", "sendmsg"]/' "$p"
 before=$(count uf)
 run race "$p" "$ATTACK" sendmsg-race "$UFORBIDDEN" 2
 sleep 0.3
@@ -193,14 +186,15 @@ expect "calls beyond the worker limit answered EAGAIN" "$T/block.out" '^connect-
 expect "audit: EAGAIN says the limit" "$T/block.audit" 'already in progress'
 
 # --- #11: abstract unix names compared on their full length ---
-python3 - > /dev/null 2>&1 <<'PY' &
-import socket, time
+python3 - "$T/abstract.ready" > /dev/null 2>&1 <<'PY' &
+import socket, sys, time
 a = socket.socket(socket.AF_UNIX); a.bind(b"\0vigil-it-foo"); a.listen(8)
 b = socket.socket(socket.AF_UNIX); b.bind(b"\0vigil-it-foo\0x"); b.listen(8)
+open(sys.argv[1], "w").close()
 time.sleep(60)
 PY
 PIDS+=($!)
-sleep 0.5
+for _ in $(seq 100); do [ -e "$T/abstract.ready" ] && break; sleep 0.1; done
 p=$(egress_profile abstract "" ', "unix:@vigil-it-foo"')
 run abstract "$p" sh -c "$ATTACK abstract vigil-it-foo; $ATTACK abstract 'vigil-it-foo~x'"
 expect "@foo admitted" "$T/abstract.out" '^abstract vigil-it-foo ok$'
