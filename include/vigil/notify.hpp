@@ -1,6 +1,7 @@
-// Run-time decisions for the syscalls a profile marks `notify` (DESIGN.md §4): per-phase
-// actions, egress allow-lists for connect/sendto/sendmsg, exec path globs, complain mode, and
-// the audit trail. Implemented in src/notify. The run command builds a NotifySession and hands
+// Run-time decisions for the syscalls a profile marks `notify`: per-phase actions, egress
+// allow-lists for connect/bind/sendto/sendmsg/sendmmsg (allowed calls are performed by vigil on
+// copies), path allow-lists for exec/open (deny only; the kernel decides what matches), complain
+// mode, and the audit trail. Implemented in src/notify. The run command builds a NotifySession and hands
 // it to supervise() as its SessionHooks.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "vigil/audit.hpp"
@@ -24,28 +26,121 @@
 
 namespace vigil {
 
-// One entry of an egress allow-list: "CIDR:PORT" (IPv4 "10.0.0.0/8:443", IPv6
-// "[fd00::/8]:*"; PORT is a number, a range "8000-8099" or "*"), or "unix:PATH" (PATH may
-// be a glob; "unix:@NAME" is an abstract socket).
-struct EgressRule {
-    int family = AF_UNSPEC;  // AF_INET, AF_INET6 or AF_UNIX
-    uint8_t addr[16] = {};
-    int prefix = 0;
-    int port_lo = 0, port_hi = 65535;
-    std::string unix_path;
-    std::string text;  // as written
+// --- the decision engine (src/notify/decide.cpp): pure, no syscalls ---
+
+// A socket address copied out of the app's memory.
+struct SockAddr {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
 };
-// Throws vigil::Error("WHERE: notify.SYSCALL.allow: bad entry ...") on a malformed entry.
-std::vector<EgressRule> parse_egress(const NotifyPolicy& policy);
-// The first rule that admits this destination, or nullptr.
-const EgressRule* match_egress(const std::vector<EgressRule>& rules, const sockaddr* addr,
-                               socklen_t len);
+
+// The entry of RULES that admits ADDR, or nullptr. Abstract unix names are compared on their
+// full length (the bytes after the leading NUL up to LEN); unix paths must be absolute and
+// normalised (no "//", "/./", "/../") to match a glob.
+const AllowEntry* match_address(const std::vector<AllowEntry>& rules, const SockAddr& addr);
+// The entry of GLOBS that matches PATH (absolute, normalised paths only), or nullptr.
+const AllowEntry* match_path(const std::vector<AllowEntry>& globs, const std::string& path);
+// /proc/self, /proc/thread-self, /dev/fd and what is under them: names that mean "the caller's
+// own process", refused by every path allow-list whoever would resolve them.
+bool self_referring_path(const std::string& path);
 // "127.0.0.1:8080", "[::1]:5432", "unix:/run/x.sock", "unix:@abstract", "family 17".
 std::string format_sockaddr(const sockaddr* addr, socklen_t len);
-// Exec allow-list: fnmatch(FNM_PATHNAME|FNM_PERIOD) on absolute, normalised paths only
-// (no "//", "/./", "/../"): anything else matches nothing, so it fails closed.
-bool exec_path_allowed(const std::vector<std::string>& globs, const std::string& path,
-                       std::string* matched);
+
+// Payload vigil copies and sends for the app at most (per call, all messages together).
+inline constexpr size_t kMaxEmulatedPayload = 64 * 1024;
+// sendmmsg entries vigil copies at most per call (the rest is left to the app's next call).
+inline constexpr size_t kMaxEmulatedMessages = 64;
+
+// One message copied for sending on the app's behalf (sendto, sendmsg, an entry of sendmmsg).
+struct CopiedMessage {
+    bool readable = false;          // the msghdr, name and payload could all be read
+    std::optional<SockAddr> dest;   // msg_name / sendto's destination; nothing: none given
+    bool dest_too_long = false;     // longer than sockaddr_storage (the kernel says EINVAL)
+    std::vector<char> payload;      // the iovecs, concatenated
+    bool truncated = false;         // the app's payload is longer than what was copied
+    bool has_control = false;       // msg_control given (SCM_RIGHTS ...): never sent for the app
+    uint64_t len_addr = 0;          // sendmmsg: where the kernel would store msg_len
+};
+
+// State of the app's socket, through vigil's copy (pidfd_getfd).
+struct SocketFacts {
+    enum class Copy { NotTried, Copied, Refused, NoSuchFd };
+    Copy copy = Copy::NotTried;
+    int error = 0;           // errno of a failed copy
+    int family = 0;          // SO_DOMAIN
+    int type = 0;            // SO_TYPE
+    int protocol = 0;        // SO_PROTOCOL
+    bool connected = false;  // getpeername succeeded
+};
+
+// What the kernel holds for the call: the registers, and vigil's own state. Only these can
+// justify a Continue.
+struct RegisterFacts {
+    std::string syscall;
+    int nr = -1;
+    Phase phase = Phase::Startup;
+    uint64_t args[6] = {};
+};
+
+// What vigil read from the app after the notification: its memory and its fd table. Another
+// thread of the app can change all of it right after the read, so these facts may only make
+// vigil deny, or perform the call itself on the copies (emulation).
+struct AppFacts {
+    bool path_read = false;
+    std::string path;
+    bool address_read = false;     // connect/bind's sockaddr
+    bool address_too_long = false;
+    SockAddr address;
+    std::vector<CopiedMessage> messages;  // sendto (with a destination), sendmsg, sendmmsg
+    bool more_messages = false;           // sendmmsg: entries beyond what was copied
+    SocketFacts socket;
+};
+
+struct CallFacts {
+    RegisterFacts regs;
+    AppFacts app;
+};
+
+class RegisterDecider;
+
+// Let the call run in the kernel. Only RegisterDecider makes one, and none of its functions
+// takes app facts: a Continue can never rest on what the app can change after the check.
+class Continue {
+public:
+    const std::string& reason() const { return reason_; }
+
+private:
+    explicit Continue(std::string reason) : reason_(std::move(reason)) {}
+    friend class RegisterDecider;
+    std::string reason_;
+};
+
+struct Deny {
+    Action action;
+    std::string reason;
+    bool copy_refused = false;  // a matched destination, denied because pidfd_getfd was refused
+};
+
+// vigil performs the call itself, on copied arguments, with its copy of the app's socket.
+struct Emulate {
+    enum class Op { Connect, Bind, Send };
+    Op op = Op::Connect;
+    SockAddr address;                     // Connect, Bind
+    std::vector<CopiedMessage> messages;  // Send: one (sendto, sendmsg) or several (sendmmsg)
+    bool multi = false;                   // sendmmsg: answer the count, store each msg_len
+    int flags = 0;                        // MSG_* from the registers
+    std::string reason;
+};
+
+using Decision = std::variant<Continue, Deny, Emulate>;
+
+// The decision on registers and phase alone, when they suffice (a phase action, no allow-list,
+// sendto without a destination, a path allow-list with the kernel enforcing paths...);
+// nothing when app facts are needed.
+std::optional<Decision> decide_on_registers(const NotifyPolicy& policy, const RegisterFacts& regs);
+// The whole decision. Pure: the caller gathered the facts (memory, socket state) first.
+Decision decide(const NotifyPolicy& policy, const CallFacts& facts);
 
 // The profile's static decision for a call (the filter module's evaluate()); used in complain
 // mode to say which rule would have denied a call.
@@ -60,8 +155,7 @@ struct NotifyConfig {
 
 class NotifySession : public SessionHooks {
 public:
-    // Parses the allow-lists and opens the audit sink (before vigil gives up root).
-    // Throws vigil::Error on a bad allow-list entry or an unusable sink.
+    // Opens the audit sink (before vigil gives up root). Throws vigil::Error on an unusable sink.
     NotifySession(const Profile& profile, NotifyConfig config);
     ~NotifySession() override;
 

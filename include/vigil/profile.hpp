@@ -52,15 +52,47 @@ struct SyscallRule {
     SourcePos where;
 };
 
+// One parsed entry of a notify allow-list, with where it was written. The profile loader is the
+// only place that reads the text (profiles/REFERENCE.md, "Allow-lists"); the notify engine only
+// compares these values.
+struct AllowEntry {
+    enum class Kind {
+        Inet,          // "CIDR:PORT", "[V6CIDR]:PORT": family, addr/prefix, port range
+        UnixPath,      // "unix:/GLOB": name is an fnmatch glob on absolute, normalised paths
+        UnixAbstract,  // "unix:@NAME": name is the exact abstract name (compared on its full length)
+        PathGlob,      // exec/open allow-lists: name is an fnmatch glob on absolute, normalised paths
+    };
+    Kind kind = Kind::Inet;
+    int family = 0;  // Inet: AF_INET or AF_INET6
+    uint8_t addr[16] = {};
+    int prefix = 0;
+    int port_lo = 0, port_hi = 65535;
+    std::string name;
+    std::string text;  // as written, for the audit trail
+    SourcePos where;
+};
+
+// Which grammar an allow-list of a syscall uses, from the syscall's argument roles.
+enum class AllowListKind { None, Address, Path };
+AllowListKind allow_list_kind(const std::string& syscall);
+// Parses one allow-list entry (the one grammar). On error returns nothing and sets PROBLEM.
+std::optional<AllowEntry> parse_allow_entry(AllowListKind kind, const std::string& text,
+                                            std::string& problem);
+
 // Run-time decision settings for one syscall marked `notify` (see src/notify).
 struct NotifyPolicy {
     std::string syscall;
     std::map<std::string, Action> by_phase;  // phase name ("startup", "ready") -> action
-    std::vector<std::string> allow;           // egress "CIDR:port" / "unix:PATH", or exec path globs
+    std::vector<AllowEntry> allow;            // parsed destinations or path globs
     Action otherwise{ActionKind::Errno, 1};   // when an allow-list exists and nothing matches
-    // When an allow decision would depend on racy caller memory and vigil cannot emulate
-    // the call: false = deny (safe), true = documented racy allow.
-    bool racy_allow = false;
+    // A path allow-list may only deny on its own (the path vigil reads is a racy snapshot and
+    // vigil never opens or execs for the app). A matching path is let through only when the
+    // kernel enforces the same paths itself (a [landlock] ruleset covering them is in force);
+    // the launch sets this, the loader never does.
+    bool kernel_enforced = false;
+    // "notify.connect" when the loader derived this policy so that every way of naming a peer
+    // is decided by the same allow-list (sendto, sendmsg, sendmmsg); "" when written.
+    std::string derived_from;
     // Used if the kernel refuses a listener (EBUSY): the static action that replaces notify.
     Action fallback{ActionKind::Errno, 1};
     SourcePos where;

@@ -2,7 +2,7 @@
 // the notify decisions (src/notify) and learn mode (src/learn). Implemented in
 // src/notify/seccomp_notify.cpp. No policy here: receive, answer, read the caller's memory.
 //
-// Rules every user must follow (DESIGN.md §4):
+// Rules every user must follow:
 //  - memory read from the caller is only a snapshot: another thread can change it right after
 //    the read. Decide on the copy, and only *deny* on it, or emulate the call on the copy.
 //  - after reading /proc/TID/... or the caller's memory, call Listener::id_valid(): the caller
@@ -84,10 +84,24 @@ private:
     std::vector<unsigned char> buf_;  // kernel-sized struct seccomp_notif
 };
 
-// Reads len bytes at addr in the address space of tid (process_vm_readv, falling back to
-// /proc/TID/mem when the syscall is unavailable, e.g. ENOSYS/EPERM from a seccomp profile).
+// Reads len bytes at addr in the address space of tid: process_vm_readv, and when that is
+// refused (EPERM: no CAP_SYS_PTRACE and another real uid; ENOSYS: filtered) /proc/TID/mem opened
+// with this thread's fsuid/fsgid set to the target's effective ids and restored right after
+// (per thread, vigil's real and effective ids never change, so the app can never signal it).
 // Returns the number of bytes read (may be short at an unmapped page), or -errno.
 ssize_t read_memory(pid_t tid, uint64_t addr, void* buf, size_t len);
+// The same for writing (what the kernel itself stores for a call vigil performs: msg_len of
+// an emulated sendmmsg).
+ssize_t write_memory(pid_t tid, uint64_t addr, const void* buf, size_t len);
+
+// The ids and groups a process acts with (/proc/PID/status), to give vigil's worker threads the
+// app's file-system identity. Nothing when unreadable.
+struct ProcessIds {
+    uid_t euid = 0;
+    gid_t egid = 0;
+    std::vector<gid_t> groups;
+};
+std::optional<ProcessIds> process_ids(pid_t pid);
 
 // Reads a NUL-terminated string at addr, page by page so that a string ending just before an
 // unmapped page still reads. Returns nothing when it cannot be read or has no NUL within
@@ -106,15 +120,7 @@ std::string executable(pid_t pid);
 // CAP_SYS_PTRACE), -ENOSYS on old kernels, -EBADF when the caller has no such fd.
 int copy_caller_fd(int pidfd, int target_fd);
 
-// Self-protection and credentials, see DESIGN.md §4 and the comment in the .cpp file.
-// protect_self: PR_SET_DUMPABLE 0 (no same-uid ptrace, no /proc/1/mem). Throws on failure.
+// PR_SET_DUMPABLE 0: no same-uid ptrace of vigil, no /proc/VIGIL/mem. Throws on failure.
 void protect_self();
-// After spawning the app: makes vigil's real/effective/fs uid and gid equal to the app's so
-// that the kernel's ptrace access check (process_vm_readv, /proc/PID/mem, pidfd_getfd) lets
-// vigil read the app's memory without CAP_SYS_PTRACE. Keeps the saved uid/gid (so the app
-// never matches vigil's credentials) and vigil's permitted capabilities (a superset of the
-// app's), raises them into the effective set, and sets DUMPABLE 0 again. Does nothing when
-// the ids already match. Returns a line describing what it did, for the log.
-std::string adopt_app_credentials(pid_t app_pid);
 
 }  // namespace vigil

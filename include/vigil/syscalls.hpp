@@ -3,6 +3,7 @@
 // argument conditions. Implemented in src/syscalls.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +62,41 @@ const std::vector<std::string>& all_constant_names();
 // profile loader does; see profiles/REFERENCE.md). Known for the syscalls profiles commonly put
 // conditions on; false for all others.
 bool arg_is_32bit(std::string_view syscall, unsigned index);
+
+// --- argument roles ---
+
+// What each argument of a syscall is, for the code that reads or decides on arguments (the
+// notify engine, the profile loader's allow-list grammar, learn's recorder): one table in
+// src/syscalls/arg_roles.cpp instead of per-module string compares.
+enum class ArgRole : uint8_t {
+    None,
+    Fd,           // a file descriptor of the caller (a socket for the socket calls)
+    DirFd,        // *at() directory fd
+    Path,         // pointer to a NUL-terminated path
+    Sockaddr,     // pointer to a struct sockaddr (the peer / the local address for bind)
+    SockaddrLen,  // its length (a register)
+    Msghdr,       // pointer to a struct msghdr (msg_name is a peer)
+    Mmsghdr,      // pointer to an array of struct mmsghdr
+    VecLen,       // number of entries of the Mmsghdr array
+    Buffer,       // pointer to a payload
+    BufferLen,    // its length
+    MsgFlags,     // MSG_* flags (a register)
+    OpenFlags,    // O_* flags
+    OpenHow,      // pointer to struct open_how
+    Mode,         // file mode bits
+    Argv,         // pointer to a NULL-terminated array of string pointers
+    Envp,
+    ExecFlags,    // AT_* flags of execveat
+    Clone3Args,   // pointer to struct clone_args
+    Size,         // size of the struct the previous pointer argument points to
+};
+
+// The six roles of syscall NR's arguments (x86_64); all None for a syscall not in the table.
+const std::array<ArgRole, 6>& arg_roles(int nr);
+// The index of the first argument of NR with ROLE, or nothing.
+std::optional<unsigned> arg_index(int nr, ArgRole role);
+// The same, by name (the profile loader works with names).
+std::optional<unsigned> arg_index(std::string_view syscall, ArgRole role);
 
 // --- suggestions ---
 

@@ -279,7 +279,8 @@ int learn_main(const std::vector<std::string>& args) {
     LearnSession session(plan.write.ready, [&plan](LearnedStats& run) { finish(plan, run); });
     EventLoop loop;
     SpawnResult app = spawn(so);
-    if (plan.base && plan.base->process.user) spdlog::debug("learn: {}", adopt_app_credentials(app.pid));
+    // vigil keeps its own uid: it reads the app's memory with process_vm_readv or, without
+    // CAP_SYS_PTRACE, /proc/TID/mem under a per-thread fsuid (read_memory).
     return supervise(loop, app, sup, &session);
 }
 

@@ -178,24 +178,12 @@ const std::string& recorded_name(int nr) {
     return unknown;
 }
 
+// From the argument-role table, so learn reads exactly what the notify engine would decide on.
 MemoryNeed memory_need(int nr) {
-    switch (nr) {
-        case SYS_execve:
-        case SYS_open:
-        case SYS_creat:
-            return MemoryNeed::PathArg0;
-        case SYS_execveat:
-        case SYS_openat:
-        case SYS_openat2:
-            return MemoryNeed::PathArg1;
-        case SYS_connect:
-        case SYS_bind:  // its port, for [landlock]
-            return MemoryNeed::SockaddrArg1;
-        case SYS_clone3:
-            return MemoryNeed::Clone3Flags;
-        default:
-            return MemoryNeed::None;
-    }
+    if (auto i = arg_index(nr, ArgRole::Path)) return *i == 0 ? MemoryNeed::PathArg0 : MemoryNeed::PathArg1;
+    if (arg_index(nr, ArgRole::Sockaddr) == 1u) return MemoryNeed::SockaddrArg1;
+    if (arg_index(nr, ArgRole::Clone3Args) == 0u) return MemoryNeed::Clone3Flags;
+    return MemoryNeed::None;
 }
 
 void Recorder::record(const CallInfo& call, double at_ms) {

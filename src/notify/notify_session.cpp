@@ -1,24 +1,24 @@
-// The notify decision engine: receives notifications on the event loop, decides by phase and
-// allow-lists, answers (or hands a blocking emulation to a worker), and audits each decision.
+// The notify session: receives notifications on the event loop, gathers the facts a decision
+// needs (registers first; app memory and a copy of the app's socket only when the registers do
+// not decide), asks decide() (src/notify/decide.cpp), and carries the decision out: continue,
+// deny, or perform the call itself on a bounded worker pool. Audits each decision.
 //
-// Safety (DESIGN.md §4): CONTINUE is answered only on register values and vigil's own state
-// (phase), or after a racy read when the profile said racy_allow = true. A decision on caller
-// memory otherwise either denies or performs the call itself on the copy (connect/sendto on
-// the app's socket obtained with pidfd_getfd).
+// vigil never opens a path or execs for the app, and never continues a call on something it
+// read from the app (see decide.cpp). The calls it performs (connect, bind, send) run on its
+// copy of the app's socket with the copied arguments, on a worker thread that carries the
+// app's file-system identity and no capability.
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -27,6 +27,7 @@
 
 #include "vigil/error.hpp"
 #include "vigil/notify.hpp"
+#include "vigil/syscalls.hpp"
 #include "worker_pool.hpp"
 
 namespace vigil {
@@ -34,58 +35,20 @@ namespace vigil {
 namespace {
 
 constexpr int kListenerPriority = 100;  // before signals, output and probes
-constexpr size_t kWorkers = 4;
-constexpr size_t kMaxEmulatedSend = 65536;
+// Calls vigil performs for the app at the same time at most (blocking connects included);
+// one more is answered EAGAIN and audited, so the app can never tie up vigil's threads.
+constexpr size_t kMaxWorkers = 16;
 constexpr size_t kMaxArgv = 16;
+constexpr size_t kMaxIov = 1024;  // UIO_MAXIOV: the kernel refuses more
 
 std::string rule_text(const SourcePos& where) {
     if (where.file.empty()) return "profile";
     return where.line > 0 ? fmt::format("{}:{}", where.file, where.line) : where.file;
 }
 
-std::string errno_name(int e) {
+std::string errno_text(int e) {
     const char* n = strerrorname_np(e);
     return n ? n : std::to_string(e);
-}
-
-// What the engine decided for one call.
-struct Outcome {
-    Action action;  // Allow: CONTINUE
-    std::string rule;
-    std::string reason;
-    bool gone = false;  // the caller went away while vigil read its memory
-};
-
-// A call to perform on the app's behalf, on a worker thread.
-struct Emulation {
-    enum Kind { Connect, Bind, Send, Open } kind = Connect;
-    int fd = -1;  // vigil's copy of the app's socket
-    sockaddr_storage addr{};
-    socklen_t addr_len = 0;
-    std::vector<char> data;  // sendto payload
-    int flags = 0;           // sendto flags, open flags
-    std::string path;        // open: the checked, copied path
-    mode_t mode = 0;
-    mode_t umask = 022;      // open: the app's umask
-};
-
-const char* emulation_name(Emulation::Kind k) {
-    switch (k) {
-        case Emulation::Connect: return "connect";
-        case Emulation::Bind: return "bind";
-        case Emulation::Send: return "send";
-        case Emulation::Open: return "open";
-    }
-    return "?";
-}
-
-// "Umask:\t0022" from /proc/PID/status; 022 when unreadable.
-mode_t app_umask(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
-    return 022;
 }
 
 AuditOutcome outcome_of(const Action& a) {
@@ -98,21 +61,76 @@ AuditOutcome outcome_of(const Action& a) {
     }
 }
 
+const char* op_name(Emulate::Op op) {
+    switch (op) {
+        case Emulate::Op::Connect: return "connect";
+        case Emulate::Op::Bind: return "bind";
+        case Emulate::Op::Send: return "send";
+    }
+    return "?";
+}
+
+// Copies one struct msghdr and what it points to, within BUDGET payload bytes.
+void read_message(pid_t tid, uint64_t at, size_t& budget, CopiedMessage& out) {
+    msghdr m{};
+    if (read_memory(tid, at, &m, sizeof m) != static_cast<ssize_t>(sizeof m)) return;
+    out.has_control = m.msg_control != nullptr && m.msg_controllen > 0;
+    if (m.msg_name && m.msg_namelen > 0) {
+        if (m.msg_namelen > sizeof(sockaddr_storage)) {
+            out.dest_too_long = true;
+        } else {
+            SockAddr a;
+            a.len = m.msg_namelen;
+            if (read_memory(tid, reinterpret_cast<uint64_t>(m.msg_name), &a.ss, a.len) != a.len) return;
+            out.dest = a;
+        }
+    }
+    if (m.msg_iovlen > kMaxIov) return;
+    std::vector<iovec> iov(m.msg_iovlen);
+    size_t bytes = iov.size() * sizeof(iovec);
+    if (bytes && read_memory(tid, reinterpret_cast<uint64_t>(m.msg_iov), iov.data(), bytes) !=
+                     static_cast<ssize_t>(bytes))
+        return;
+    for (const iovec& v : iov) {
+        size_t take = std::min(v.iov_len, budget);
+        if (take < v.iov_len) out.truncated = true;
+        size_t had = out.payload.size();
+        out.payload.resize(had + take);
+        if (take && read_memory(tid, reinterpret_cast<uint64_t>(v.iov_base), out.payload.data() + had,
+                                take) != static_cast<ssize_t>(take))
+            return;
+        budget -= take;
+        if (out.truncated) break;
+    }
+    out.readable = true;
+}
+
 }  // namespace
+
+// A performed call's result, handed from the worker back to the event loop's thread, which
+// answers, stores msg_len for sendmmsg and audits (one thread touches the listener's answers
+// and the trail).
+struct Completion {
+    Notification n;
+    AuditEvent ev;
+    Emulate e;
+    long result = 0;              // >= 0: the syscall's value; < 0: -errno
+    std::vector<uint32_t> lens;   // bytes sent per message
+};
 
 struct NotifySession::Impl {
     const Profile& profile;
     NotifyConfig cfg;
     AuditSink& audit;
-    std::map<std::string, std::vector<EgressRule>> egress;
     std::optional<PhaseTracker> phases;
     Listener listener{-1};
     EventLoop* loop = nullptr;
-    WorkerPool workers{kWorkers};
+    WorkerPool workers{kMaxWorkers};
     std::map<int, std::string> names;
-    // pidfd_getfd refused (Docker without CAP_SYS_PTRACE): say it once, then use racy_allow.
-    std::string emulation_refused;
-    std::mutex inflight_mu;
+    bool copy_refusal_said = false;
+    int done_fd = -1;  // eventfd: completions are waiting
+    std::mutex mu;
+    std::vector<Completion> done;
     std::set<int> inflight;  // socket copies a worker is using
 
     Impl(const Profile& p, NotifyConfig c, AuditSink& a) : profile(p), cfg(std::move(c)), audit(a) {}
@@ -132,17 +150,19 @@ struct NotifySession::Impl {
     void on_readable(uint32_t events);
     void handle(const Notification& n);
     AuditEvent base_event(const Notification& n, pid_t pid);
-    Outcome decide(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
-                   std::optional<Emulation>& emu);
-    Outcome decide_path(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
-                        std::optional<Emulation>& emu);
-    Outcome decide_egress(const NotifyPolicy& p, const Notification& n, pid_t pid, AuditEvent& ev,
-                          std::optional<Emulation>& emu);
-    Outcome allow_or_refuse(const NotifyPolicy& p, const std::string& why_racy,
-                            const std::string& matched);
-    void answer(const Notification& n, pid_t pid, AuditEvent& ev, const Outcome& o);
+    // Fills facts.app; false when the caller went away meanwhile. SOCK_FD receives vigil's
+    // copy of the app's socket (or -1).
+    bool gather(const NotifyPolicy& p, const Notification& n, pid_t pid, CallFacts& facts,
+                AuditEvent& ev, int& sock_fd);
+    void copy_socket(const Notification& n, pid_t pid, int app_fd, SocketFacts& s, int& sock_fd);
+    void carry_out(const Notification& n, pid_t pid, AuditEvent& ev, const std::string& rule,
+                   Decision d, int sock_fd);
+    void answer(const Notification& n, pid_t pid, AuditEvent& ev, const Action& a,
+                const std::string& rule, const std::string& reason);
     void decode_for_audit(const Notification& n, AuditEvent& ev);
-    void emulate(const Notification& n, AuditEvent ev, Emulation emu);
+    void perform(Completion c, int fd, bool identity_ok);
+    void complete(Completion& c);
+    void drain();
     void on_phase(Phase p, const std::string& reason);
 };
 
@@ -151,15 +171,17 @@ NotifySession::NotifySession(const Profile& profile, NotifyConfig config) {
         throw Error("complain mode needs the profile's evaluate function");
     audit_ = std::make_unique<AuditSink>(config.audit_sink, config.audit_format);
     impl_ = std::make_unique<Impl>(profile, std::move(config), *audit_);
-    for (const auto& [name, policy] : profile.notify)
-        if (name == "connect" || name == "bind" || name == "sendto" || name == "sendmsg")
-            impl_->egress[name] = parse_egress(policy);
     if (profile.ready)
         impl_->phases.emplace(*profile.ready,
                               [this](Phase p, const std::string& why) { impl_->on_phase(p, why); });
 }
 
-NotifySession::~NotifySession() = default;
+NotifySession::~NotifySession() {
+    if (impl_) {
+        impl_->workers.stop();
+        if (impl_->done_fd >= 0) close(impl_->done_fd);
+    }
+}
 
 Phase NotifySession::phase() const { return impl_->phase(); }
 
@@ -191,12 +213,14 @@ void NotifySession::finished() {
     // The run command destroys the loop before the hooks: nothing may refer to it afterwards.
     if (impl_->phases) impl_->phases->stop();
     {
-        // Every app process is gone: abort connects still in progress on their behalf.
-        std::lock_guard lock(impl_->inflight_mu);
+        // Every app process is gone: abort the calls still in progress on their behalf.
+        std::lock_guard lock(impl_->mu);
         for (int fd : impl_->inflight) shutdown(fd, SHUT_RDWR);
     }
     impl_->workers.stop();
+    impl_->drain();
     if (impl_->loop && impl_->listener.fd() >= 0) impl_->loop->unwatch(impl_->listener.fd());
+    if (impl_->loop && impl_->done_fd >= 0) impl_->loop->unwatch(impl_->done_fd);
     impl_->listener.close();
     impl_->loop = nullptr;
     audit_->write_summary();
@@ -214,16 +238,21 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
     }
     if (phases) phases->start(l, spawned.pid);
     if (spawned.listener_fd < 0) return;
-    // Credentials before any worker thread exists: capabilities are per thread.
-    try {
-        spdlog::debug("{}", adopt_app_credentials(spawned.pid));
-    } catch (const Error& e) {
-        spdlog::warn("cannot take the app's credentials ({}): reading its memory may fail, and "
-                     "decisions that need it will deny", e.what());
-    }
+    auto ids = process_ids(spawned.pid);
+    if (!ids)
+        spdlog::warn("cannot read the app's ids from /proc/{}/status: calls vigil performs for "
+                     "the app will be refused", spawned.pid);
+    workers.set_identity(ids ? ids : std::optional<ProcessIds>(ProcessIds{uid_t(-1), gid_t(-1), {}}));
     listener = Listener(spawned.listener_fd);
     if (!listener.set_sync_wake_up())
         spdlog::debug("kernel without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP");
+    done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (done_fd < 0) throw_errno("eventfd (notify completions)");
+    l.watch(done_fd, EPOLLIN, [this](uint32_t) {
+        uint64_t count;
+        while (read(done_fd, &count, sizeof count) == sizeof count) {}
+        drain();
+    }, kListenerPriority);
     l.watch(listener.fd(), EPOLLIN, [this](uint32_t ev) { on_readable(ev); }, kListenerPriority);
 }
 
@@ -244,8 +273,6 @@ static void add_process_facts(AuditEvent& ev) {
     ev.exe = executable(ev.pid);
 }
 
-static bool is_exec(const std::string& syscall) { return syscall == "execve" || syscall == "execveat"; }
-
 AuditEvent NotifySession::Impl::base_event(const Notification& n, pid_t pid) {
     AuditEvent ev;
     ev.pid = pid;
@@ -265,293 +292,268 @@ void NotifySession::Impl::handle(const Notification& n) {
         return;
     }
     AuditEvent ev = base_event(n, pid);
-    if (is_exec(ev.syscall)) add_process_facts(ev);
-    std::optional<Emulation> emu;
-    Outcome o;
+    if (arg_index(n.nr, ArgRole::Argv)) add_process_facts(ev);
     auto it = profile.notify.find(ev.syscall);
-    if (it != profile.notify.end()) {
-        o = decide(it->second, n, pid, ev, emu);
-    } else {
+    if (it == profile.notify.end()) {
         // Not a notify syscall: the filter sent it because of complain mode. Say which rule
         // would have decided it.
         Verdict v = cfg.evaluate ? cfg.evaluate(n.nr, n.args) : Verdict{};
-        o.action = v.action.kind == ActionKind::Notify ? Action{ActionKind::Errno, EPERM} : v.action;
-        o.rule = v.rule ? rule_text(v.rule->where) : "seccomp.default";
-        o.reason = v.rule ? "rule for " + ev.syscall : "the profile's default action";
-    }
-    if (o.gone) return;
-    if (ev.decoded.empty()) decode_for_audit(n, ev);
-    if (emu) {
-        if (emu->fd >= 0) {
-            std::lock_guard lock(inflight_mu);
-            inflight.insert(emu->fd);
-        }
-        workers.post([this, n, ev, e = std::move(*emu)]() mutable { emulate(n, std::move(ev), std::move(e)); });
+        Action a = v.action.kind == ActionKind::Notify ? Action{ActionKind::Errno, EPERM} : v.action;
+        decode_for_audit(n, ev);
+        answer(n, pid, ev, a, v.rule ? rule_text(v.rule->where) : "seccomp.default",
+               v.rule ? "rule for " + ev.syscall : "the profile's default action");
         return;
     }
-    answer(n, pid, ev, o);
+    const NotifyPolicy& p = it->second;
+    CallFacts facts;
+    facts.regs.syscall = ev.syscall;
+    facts.regs.nr = n.nr;
+    facts.regs.phase = phase();
+    std::copy(std::begin(n.args), std::end(n.args), facts.regs.args);
+    std::string rule = rule_text(p.where);
+    if (auto d = decide_on_registers(p, facts.regs)) {
+        decode_for_audit(n, ev);
+        carry_out(n, pid, ev, rule, std::move(*d), -1);
+        return;
+    }
+    int sock_fd = -1;
+    if (!gather(p, n, pid, facts, ev, sock_fd)) {
+        if (sock_fd >= 0) close(sock_fd);
+        return;
+    }
+    carry_out(n, pid, ev, rule, decide(p, facts), sock_fd);
 }
 
-Outcome NotifySession::Impl::decide(const NotifyPolicy& p, const Notification& n, pid_t pid,
-                                    AuditEvent& ev, std::optional<Emulation>& emu) {
-    Outcome o;
-    o.rule = rule_text(p.where);
-    auto by_phase = p.by_phase.find(ev.phase);
-    if (by_phase != p.by_phase.end() && by_phase->second.kind != ActionKind::Allow) {
-        o.action = by_phase->second;
-        o.reason = "notify." + ev.syscall + "." + ev.phase;
-        return o;
+void NotifySession::Impl::copy_socket(const Notification& n, pid_t pid, int app_fd,
+                                      SocketFacts& s, int& sock_fd) {
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+        s.copy = SocketFacts::Copy::Refused;
+        s.error = errno;
+        return;
     }
-    if (p.allow.empty()) {
-        // Nothing allows this call in this phase: a notified syscall is denied unless something
-        // says otherwise (profiles/REFERENCE.md), never silently allowed.
-        if (by_phase == p.by_phase.end()) {
-            o.action = p.otherwise;
-            o.reason = "no entry for phase " + ev.phase + " and no allow-list: otherwise";
-            return o;
-        }
-        o.action = Action{ActionKind::Allow, 0};  // registers and phase only: CONTINUE is safe
-        o.reason = "allowed in phase " + ev.phase;
-        return o;
-    }
-    static const std::set<std::string> path_calls = {"execve", "execveat", "open", "openat", "openat2"};
-    if (path_calls.count(ev.syscall)) return decide_path(p, n, pid, ev, emu);
-    if (egress.count(ev.syscall)) return decide_egress(p, n, pid, ev, emu);
-    o.action = p.otherwise;
-    o.reason = "an allow-list applies only to exec, open, connect, bind, sendto, sendmsg";
-    return o;
-}
-
-Outcome NotifySession::Impl::allow_or_refuse(const NotifyPolicy& p, const std::string& why_racy,
-                                             const std::string& matched) {
-    Outcome o;
-    o.rule = rule_text(p.where);
-    if (p.racy_allow) {
-        o.action = Action{ActionKind::Allow, 0};
-        o.reason = "matches " + matched + "; racy allow (racy_allow = true): " + why_racy;
-    } else {
-        o.action = p.otherwise;
-        o.reason = "matches " + matched + " but " + why_racy + ", and racy_allow = false";
-    }
-    return o;
-}
-
-Outcome NotifySession::Impl::decide_path(const NotifyPolicy& p, const Notification& n, pid_t pid,
-                                         AuditEvent& ev, std::optional<Emulation>& emu) {
-    Outcome o;
-    o.rule = rule_text(p.where);
-    bool exec = ev.syscall == "execve" || ev.syscall == "execveat";
-    uint64_t path_ptr = (ev.syscall == "execve" || ev.syscall == "open") ? n.args[0] : n.args[1];
-    auto path = read_string(n.tid, path_ptr, 4096);
-    // argv only for the audit trail (racy like every read, never used to decide).
-    std::string argv;
-    uint64_t argv_ptr = !exec ? 0 : ev.syscall == "execve" ? n.args[1] : n.args[2];
-    for (size_t i = 0; argv_ptr && i < kMaxArgv; ++i) {
-        uint64_t arg = 0;
-        if (read_memory(n.tid, argv_ptr + i * 8, &arg, 8) != 8 || arg == 0) break;
-        auto s = read_string(n.tid, arg, 256);
-        if (!s) break;
-        argv += (argv.empty() ? "" : " ") + *s;
-    }
-    if (!listener.id_valid(n.id)) {
-        o.gone = true;
-        return o;
-    }
-    if (!path) {
-        o.action = p.otherwise;
-        o.reason = "cannot read the path from the caller's memory";
-        return o;
-    }
-    ev.decoded.emplace_back("path", *path);
-    if (!argv.empty()) ev.decoded.emplace_back("argv", argv);
-    std::string matched;
-    if (!exec_path_allowed(p.allow, *path, &matched)) {
-        o.action = p.otherwise;
-        o.reason = "path matches no entry of notify." + ev.syscall + ".allow";
-        return o;
-    }
-    if (exec)
-        return allow_or_refuse(p,
-                               "the path was read from caller memory that another thread can "
-                               "change, and vigil cannot exec on the app's behalf",
-                               matched);
-    if (ev.syscall == "openat2")
-        return allow_or_refuse(p, "openat2 is not performed on the app's behalf", matched);
-    // Safe allow: vigil opens the checked copy and installs the file in the caller
-    // (SECCOMP_IOCTL_NOTIF_ADDFD), on a worker since opening may block (FIFOs, NFS).
-    Emulation e;
-    e.kind = Emulation::Open;
-    e.path = *path;
-    e.flags = static_cast<int>(ev.syscall == "open" ? n.args[1] : n.args[2]);
-    e.mode = static_cast<mode_t>(ev.syscall == "open" ? n.args[2] : n.args[3]);
-    e.umask = app_umask(pid);
-    o.action = Action{ActionKind::Allow, 0};
-    o.reason = "matches " + matched;
-    emu = std::move(e);
-    return o;
-}
-
-Outcome NotifySession::Impl::decide_egress(const NotifyPolicy& p, const Notification& n, pid_t pid,
-                                           AuditEvent& ev, std::optional<Emulation>& emu) {
-    Outcome o;
-    o.rule = rule_text(p.where);
-    uint64_t addr_ptr = 0, addr_len = 0;
-    bool is_sendmsg = ev.syscall == "sendmsg";
-    if (ev.syscall == "connect") {
-        addr_ptr = n.args[1];
-        addr_len = n.args[2];
-    } else if (ev.syscall == "sendto") {
-        addr_ptr = n.args[4];
-        addr_len = n.args[5];
-    } else {
-        msghdr msg{};
-        if (read_memory(n.tid, n.args[1], &msg, sizeof msg) != sizeof msg) {
-            o.action = p.otherwise;
-            o.reason = "cannot read the msghdr from the caller's memory";
-            return o;
-        }
-        addr_ptr = reinterpret_cast<uint64_t>(msg.msg_name);
-        addr_len = msg.msg_namelen;
-    }
-    if (ev.syscall != "connect" && addr_ptr == 0) {
-        // No destination in the call: the socket's connected peer, checked at connect().
-        o.action = Action{ActionKind::Allow, 0};
-        o.reason = "no destination address (connected socket)";
-        return o;
-    }
-    sockaddr_storage addr{};
-    if (addr_len > sizeof addr) {
-        o.action = Action{ActionKind::Errno, EINVAL};  // what the kernel says, too
-        o.reason = "address longer than sockaddr_storage";
-        return o;
-    }
-    ssize_t got = read_memory(n.tid, addr_ptr, &addr, addr_len);
-    if (!listener.id_valid(n.id)) {
-        o.gone = true;
-        return o;
-    }
-    if (got != static_cast<ssize_t>(addr_len)) {
-        o.action = p.otherwise;
-        o.reason = "cannot read the address from the caller's memory";
-        return o;
-    }
-    auto* sa = reinterpret_cast<const sockaddr*>(&addr);
-    socklen_t len = static_cast<socklen_t>(addr_len);
-    ev.decoded.emplace_back("address", format_sockaddr(sa, len));
-    const EgressRule* rule = match_egress(egress[ev.syscall], sa, len);
-    if (!rule) {
-        o.action = p.otherwise;
-        o.reason = "destination matches no entry of notify." + ev.syscall + ".allow";
-        return o;
-    }
-    if (is_sendmsg)
-        return allow_or_refuse(p, "sendmsg with a destination cannot be performed on the app's "
-                               "behalf (control messages, iovecs)", rule->text);
-    // Safe allow: perform the call on the copied address with the app's own socket.
-    std::string refused = emulation_refused;
-    int pidfd = refused.empty() ? static_cast<int>(syscall(SYS_pidfd_open, pid, 0)) : -1;
-    int fd = -EPERM;
-    if (pidfd >= 0) {
-        fd = listener.id_valid(n.id) ? copy_caller_fd(pidfd, static_cast<int>(n.args[0])) : -ESRCH;
-        close(pidfd);
-    } else if (refused.empty()) {
-        fd = -errno;
-    }
-    if (fd == -ESRCH) {
-        o.gone = true;
-        return o;
-    }
-    if (fd == -EBADF || fd == -ENOTSOCK) {
-        o.action = Action{ActionKind::Errno, -fd};  // the call would fail the same way
-        o.reason = "no such socket in the caller";
-        return o;
+    // The pid may have been reused before pidfd_open: the notification still pending proves
+    // the pidfd names the caller's process.
+    int fd = listener.id_valid(n.id) ? copy_caller_fd(pidfd, app_fd) : -ESRCH;
+    close(pidfd);
+    if (fd == -EBADF || fd == -ESRCH) {
+        s.copy = fd == -EBADF ? SocketFacts::Copy::NoSuchFd : SocketFacts::Copy::Refused;
+        s.error = -fd;
+        return;
     }
     if (fd < 0) {
-        if (refused.empty()) {
-            emulation_refused = "pidfd_getfd failed with " + errno_name(-fd) +
-                                " (in a container: needs CAP_SYS_PTRACE)";
-            spdlog::warn("vigil cannot connect on the app's behalf: {}; allowed destinations now "
-                         "follow racy_allow of each policy",
-                         emulation_refused);
-        }
-        return allow_or_refuse(p, "the address was read from caller memory and " + emulation_refused,
-                               rule->text);
+        s.copy = SocketFacts::Copy::Refused;
+        s.error = -fd;
+        return;
     }
-    Emulation e;
-    e.kind = ev.syscall == "bind" ? Emulation::Bind : Emulation::Connect;
-    e.fd = fd;
-    e.addr = addr;
-    e.addr_len = len;
-    if (ev.syscall == "sendto") {
-        size_t size = n.args[2];
-        if (size > kMaxEmulatedSend) {
-            close(fd);
-            return allow_or_refuse(p, "the payload is too large to send on the app's behalf",
-                                   rule->text);
-        }
-        e.kind = Emulation::Send;
-        e.flags = static_cast<int>(n.args[3]);
-        e.data.resize(size);
-        if (size && read_memory(n.tid, n.args[1], e.data.data(), size) != static_cast<ssize_t>(size)) {
-            close(fd);
-            o.action = Action{ActionKind::Errno, EFAULT};
-            o.reason = "cannot read the payload from the caller's memory";
-            return o;
-        }
+    socklen_t len = sizeof(int);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &s.family, &len) != 0) {
+        s.copy = SocketFacts::Copy::NoSuchFd;
+        s.error = errno == ENOTSOCK ? ENOTSOCK : EBADF;
+        close(fd);
+        return;
     }
-    o.action = Action{ActionKind::Allow, 0};
-    o.reason = "matches " + rule->text;
-    emu = std::move(e);
-    return o;
+    len = sizeof(int);
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &s.type, &len);
+    len = sizeof(int);
+    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &s.protocol, &len);
+    sockaddr_storage peer{};
+    socklen_t plen = sizeof peer;
+    s.connected = getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0;
+    s.copy = SocketFacts::Copy::Copied;
+    sock_fd = fd;
 }
 
-void NotifySession::Impl::emulate(const Notification& n, AuditEvent ev, Emulation e) {
-    auto* sa = reinterpret_cast<const sockaddr*>(&e.addr);
-    long r = -1;
-    bool delivered;
-    switch (e.kind) {
-        case Emulation::Connect: r = connect(e.fd, sa, e.addr_len); break;
-        case Emulation::Bind: r = bind(e.fd, sa, e.addr_len); break;
-        case Emulation::Send:
-            // MSG_NOSIGNAL: a SIGPIPE would hit vigil, not the app; the app still gets EPIPE.
-            r = sendto(e.fd, e.data.data(), e.data.size(), e.flags | MSG_NOSIGNAL, sa, e.addr_len);
-            break;
-        case Emulation::Open:
-            // This worker has its own fs_struct (see WorkerPool), so the umask is the app's.
-            umask(e.umask);
-            r = open(e.path.c_str(), e.flags | O_CLOEXEC, e.mode);
-            break;
+bool NotifySession::Impl::gather(const NotifyPolicy& p, const Notification& n, pid_t pid,
+                                 CallFacts& facts, AuditEvent& ev, int& sock_fd) {
+    AppFacts& f = facts.app;
+    const auto& a = n.args;
+    if (auto i = arg_index(n.nr, ArgRole::Path)) {
+        auto path = read_string(n.tid, a[*i], 4096);
+        f.path_read = path.has_value();
+        if (path) f.path = *path;
+        // argv only for the audit trail (never used to decide).
+        std::string argv;
+        auto argv_at = arg_index(n.nr, ArgRole::Argv);
+        for (size_t k = 0; argv_at && a[*argv_at] && k < kMaxArgv; ++k) {
+            uint64_t arg = 0;
+            if (read_memory(n.tid, a[*argv_at] + k * 8, &arg, 8) != 8 || arg == 0) break;
+            auto s = read_string(n.tid, arg, 256);
+            if (!s) break;
+            argv += (argv.empty() ? "" : " ") + *s;
+        }
+        if (path) ev.decoded.emplace_back("path", *path);
+        if (!argv.empty()) ev.decoded.emplace_back("argv", argv);
     }
-    int err = r < 0 ? errno : 0;
-    if (e.kind == Emulation::Open) {
-        if (err) {
-            delivered = listener.respond_errno(n.id, err);
+    auto addr_at = arg_index(n.nr, ArgRole::Sockaddr);
+    auto addr_len_at = arg_index(n.nr, ArgRole::SockaddrLen);
+    size_t budget = kMaxEmulatedPayload;
+    if (addr_at && !arg_index(n.nr, ArgRole::Buffer)) {  // connect, bind
+        uint64_t len = a[*addr_len_at];
+        if (len > sizeof(sockaddr_storage)) {
+            f.address_too_long = true;
         } else {
-            int remote = listener.add_fd(n.id, static_cast<int>(r), SECCOMP_ADDFD_FLAG_SEND,
-                                         (e.flags & O_CLOEXEC) ? O_CLOEXEC : 0);
-            delivered = remote >= 0;
-            if (remote < 0 && remote != -ENOENT) {
-                err = -remote;
-                delivered = listener.respond_errno(n.id, err);
-            }
-            close(static_cast<int>(r));
+            f.address.len = static_cast<socklen_t>(len);
+            f.address_read = read_memory(n.tid, a[*addr_at], &f.address.ss, len) == static_cast<ssize_t>(len);
         }
-    } else {
-        {
-            std::lock_guard lock(inflight_mu);
-            inflight.erase(e.fd);
+        if (f.address_read)
+            ev.decoded.emplace_back("address", format_sockaddr(f.address.sa(), f.address.len));
+    } else if (auto buf_at = arg_index(n.nr, ArgRole::Buffer)) {  // sendto with a destination
+        CopiedMessage m;
+        uint64_t len = a[*addr_len_at];
+        if (len > sizeof(sockaddr_storage)) {
+            m.dest_too_long = true;
+        } else {
+            SockAddr d;
+            d.len = static_cast<socklen_t>(len);
+            bool ok = read_memory(n.tid, a[*addr_at], &d.ss, len) == static_cast<ssize_t>(len);
+            if (ok) m.dest = d;
+            m.readable = ok;
         }
-        close(e.fd);
-        delivered = err ? listener.respond_errno(n.id, err) : listener.respond_value(n.id, r);
+        uint64_t size = a[*arg_index(n.nr, ArgRole::BufferLen)];
+        size_t take = std::min<uint64_t>(size, budget);
+        m.truncated = take < size;
+        m.payload.resize(take);
+        if (take && read_memory(n.tid, a[*buf_at], m.payload.data(), take) != static_cast<ssize_t>(take))
+            m.readable = false;
+        f.messages.push_back(std::move(m));
+    } else if (auto msg_at = arg_index(n.nr, ArgRole::Msghdr)) {
+        CopiedMessage m;
+        read_message(n.tid, a[*msg_at], budget, m);
+        f.messages.push_back(std::move(m));
+    } else if (auto vec_at = arg_index(n.nr, ArgRole::Mmsghdr)) {
+        uint64_t vlen = a[*arg_index(n.nr, ArgRole::VecLen)];
+        size_t count = std::min<uint64_t>(vlen, kMaxEmulatedMessages);
+        f.more_messages = vlen > count;
+        for (size_t k = 0; k < count && budget > 0; ++k) {
+            CopiedMessage m;
+            uint64_t at = a[*vec_at] + k * sizeof(mmsghdr);
+            read_message(n.tid, at, budget, m);
+            m.len_addr = at + offsetof(mmsghdr, msg_len);
+            bool stop = !m.readable || m.truncated;
+            f.messages.push_back(std::move(m));
+            if (stop) break;
+        }
     }
+    if (!f.messages.empty() && f.messages[0].dest)
+        ev.decoded.emplace_back("address", format_sockaddr(f.messages[0].dest->sa(), f.messages[0].dest->len));
+    // The thread may have died and its TID been reused: then the bytes are someone else's.
+    if (!listener.id_valid(n.id)) return false;
+    if (allow_list_kind(p.syscall) == AllowListKind::Address)
+        if (auto fd_at = arg_index(n.nr, ArgRole::Fd))
+            copy_socket(n, pid, static_cast<int>(a[*fd_at]), f.socket, sock_fd);
+    if (f.socket.copy == SocketFacts::Copy::Refused && f.socket.error == ESRCH) return false;
+    return true;
+}
+
+void NotifySession::Impl::carry_out(const Notification& n, pid_t pid, AuditEvent& ev,
+                                    const std::string& rule, Decision d, int sock_fd) {
+    if (auto* c = std::get_if<Continue>(&d)) {
+        if (sock_fd >= 0) close(sock_fd);
+        answer(n, pid, ev, Action{ActionKind::Allow, 0}, rule, c->reason());
+        return;
+    }
+    if (auto* deny = std::get_if<Deny>(&d)) {
+        if (sock_fd >= 0) close(sock_fd);
+        if (deny->copy_refused && !copy_refusal_said) {
+            copy_refusal_said = true;
+            spdlog::error("vigil cannot copy the app's sockets ({}): it performs allowed connects "
+                          "and sends itself on such a copy, so until it can, allowed destinations "
+                          "are refused. Give vigil CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) "
+                          "or run the app as vigil's own user",
+                          deny->reason.substr(deny->reason.find("pidfd_getfd")));
+        }
+        answer(n, pid, ev, deny->action, rule, deny->reason);
+        return;
+    }
+    Emulate& e = std::get<Emulate>(d);
+    Completion c{n, ev, std::move(e), 0, {}};
+    {
+        std::lock_guard lock(mu);
+        inflight.insert(sock_fd);
+    }
+    bool posted = workers.try_post([this, c, sock_fd](bool identity_ok) mutable {
+        perform(std::move(c), sock_fd, identity_ok);
+    });
+    if (posted) return;
+    {
+        std::lock_guard lock(mu);
+        inflight.erase(sock_fd);
+    }
+    close(sock_fd);
+    answer(n, pid, ev, Action{ActionKind::Errno, EAGAIN}, rule,
+           fmt::format("allowed ({}), but {} calls vigil performs for the app are already in "
+                       "progress (the limit): EAGAIN, try again",
+                       std::get<Emulate>(d).reason, workers.max_threads()));
+}
+
+// On a worker thread: the call itself, on vigil's copies. Its answer goes back to the loop.
+void NotifySession::Impl::perform(Completion c, int fd, bool identity_ok) {
+    const Emulate& e = c.e;
+    long r = 0;
+    if (!identity_ok) {
+        r = -EPERM;
+    } else if (e.op == Emulate::Op::Connect) {
+        r = connect(fd, e.address.sa(), e.address.len) < 0 ? -errno : 0;
+    } else if (e.op == Emulate::Op::Bind) {
+        r = bind(fd, e.address.sa(), e.address.len) < 0 ? -errno : 0;
+    } else {
+        for (const CopiedMessage& m : e.messages) {
+            iovec iov{const_cast<char*>(m.payload.data()), m.payload.size()};
+            msghdr mh{};
+            if (m.dest) {
+                mh.msg_name = const_cast<sockaddr_storage*>(&m.dest->ss);
+                mh.msg_namelen = m.dest->len;
+            }
+            mh.msg_iov = &iov;
+            mh.msg_iovlen = 1;
+            // MSG_NOSIGNAL: a SIGPIPE would hit vigil, not the app; the app still gets EPIPE.
+            ssize_t sent = sendmsg(fd, &mh, e.flags | MSG_NOSIGNAL);
+            if (sent < 0) {
+                if (c.lens.empty()) r = -errno;
+                break;
+            }
+            c.lens.push_back(static_cast<uint32_t>(sent));
+            if (static_cast<size_t>(sent) < m.payload.size()) break;  // a short write ends it
+        }
+        if (!c.lens.empty()) r = e.multi ? static_cast<long>(c.lens.size()) : c.lens[0];
+    }
+    c.result = r;
+    {
+        std::lock_guard lock(mu);
+        inflight.erase(fd);
+        done.push_back(std::move(c));
+    }
+    close(fd);
+    uint64_t one = 1;
+    if (done_fd >= 0 && write(done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        spdlog::warn("notify: eventfd write: {}", strerror(errno));
+}
+
+void NotifySession::Impl::drain() {
+    std::vector<Completion> ready;
+    {
+        std::lock_guard lock(mu);
+        ready.swap(done);
+    }
+    for (auto& c : ready) complete(c);
+}
+
+// On the loop's thread: store what the kernel would have stored, answer, audit.
+void NotifySession::Impl::complete(Completion& c) {
+    if (c.e.multi)
+        for (size_t i = 0; i < c.lens.size() && i < c.e.messages.size(); ++i)
+            write_memory(c.n.tid, c.e.messages[i].len_addr, &c.lens[i], sizeof(uint32_t));
+    bool delivered = c.result < 0 ? listener.respond_errno(c.n.id, static_cast<int>(-c.result))
+                                  : listener.respond_value(c.n.id, c.result);
+    AuditEvent& ev = c.ev;
     add_process_facts(ev);
     ev.decision = "allow";
     ev.outcome = AuditOutcome::Allowed;
     ev.rule = rule_text(profile.notify.at(ev.syscall).where);
-    ev.reason = fmt::format("{} performed by vigil on the checked copy{}: {}",
-                            emulation_name(e.kind),
-                            e.kind == Emulation::Open ? "" : ", with the app's socket",
-                            err ? errno_name(err) : "ok");
+    ev.reason = fmt::format("{}; {} performed by vigil on the checked copy, with the app's socket: {}",
+                            c.e.reason, op_name(c.e.op),
+                            c.result < 0 ? errno_text(static_cast<int>(-c.result)) : "ok");
     if (!delivered) ev.reason += " (the caller went away before the answer)";
     audit.write(ev);
 }
@@ -559,20 +561,23 @@ void NotifySession::Impl::emulate(const Notification& n, AuditEvent ev, Emulatio
 // Decisions on registers alone still name the path or address in the audit trail. This read
 // is as racy as any other and only informs; it never changes the decision.
 void NotifySession::Impl::decode_for_audit(const Notification& n, AuditEvent& ev) {
-    const std::string& c = ev.syscall;
-    if (c == "execve" || c == "execveat" || c == "open" || c == "openat" || c == "openat2") {
-        uint64_t ptr = (c == "execve" || c == "open") ? n.args[0] : n.args[1];
-        if (auto path = read_string(n.tid, ptr, 4096)) ev.decoded.emplace_back("path", *path);
-    } else if ((c == "connect" || c == "bind") && n.args[2] <= sizeof(sockaddr_storage)) {
+    if (!ev.decoded.empty()) return;
+    if (auto i = arg_index(n.nr, ArgRole::Path)) {
+        if (auto path = read_string(n.tid, n.args[*i], 4096)) ev.decoded.emplace_back("path", *path);
+        return;
+    }
+    auto at = arg_index(n.nr, ArgRole::Sockaddr), len_at = arg_index(n.nr, ArgRole::SockaddrLen);
+    if (at && len_at && n.args[*at] && n.args[*len_at] <= sizeof(sockaddr_storage)) {
         sockaddr_storage addr{};
-        if (read_memory(n.tid, n.args[1], &addr, n.args[2]) == static_cast<ssize_t>(n.args[2]))
+        uint64_t len = n.args[*len_at];
+        if (read_memory(n.tid, n.args[*at], &addr, len) == static_cast<ssize_t>(len))
             ev.decoded.emplace_back("address", format_sockaddr(reinterpret_cast<sockaddr*>(&addr),
-                                                               static_cast<socklen_t>(n.args[2])));
+                                                               static_cast<socklen_t>(len)));
     }
 }
 
-void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& ev, const Outcome& o) {
-    const Action& a = o.action;
+void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& ev, const Action& a,
+                                 const std::string& rule, const std::string& reason) {
     bool allow = a.kind == ActionKind::Allow || a.kind == ActionKind::Log;
     bool delivered;
     if (allow || cfg.complain) {
@@ -595,8 +600,8 @@ void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& e
     ev.decision = a.str();
     ev.outcome = outcome_of(a);
     ev.complain = cfg.complain && !allow;
-    ev.rule = o.rule;
-    ev.reason = o.reason;
+    ev.rule = rule;
+    ev.reason = reason;
     if (!delivered) ev.reason += " (the caller went away before the answer)";
     audit.write(ev);
 }

@@ -1,9 +1,7 @@
-// Kernel seccomp user-notification API, caller-memory reads and vigil's own credentials.
+// Kernel seccomp user-notification API, caller-memory reads, vigil's self-protection.
 #include "vigil/seccomp_notify.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -12,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -140,16 +140,6 @@ int Listener::add_fd(uint64_t id, int src_fd, uint32_t flags, uint32_t fd_flags,
 
 namespace {
 
-ssize_t read_proc_mem(pid_t tid, uint64_t addr, void* buf, size_t len) {
-    std::string path = "/proc/" + std::to_string(tid) + "/mem";
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    ssize_t n = pread(fd, buf, len, static_cast<off_t>(addr));
-    int err = errno;
-    ::close(fd);
-    return n < 0 ? -err : n;
-}
-
 std::string read_small_file(const std::string& path) {
     std::ifstream in(path);
     std::stringstream ss;
@@ -166,16 +156,75 @@ std::string status_field(pid_t pid, const std::string& key) {
     return {};
 }
 
+// setfsuid/setfsgid as raw syscalls: they change the calling thread only (the kernel's
+// credentials are per thread), and they never touch the real, effective or saved ids, which
+// decide who may signal vigil. setfsuid(-1) only reports the current value.
+uid_t set_fsuid(uid_t id) { return static_cast<uid_t>(syscall(SYS_setfsuid, id)); }
+gid_t set_fsgid(gid_t id) { return static_cast<gid_t>(syscall(SYS_setfsgid, id)); }
+
+// Opens /proc/TID/mem as the target: the kernel's check for it (PTRACE_MODE_ATTACH_FSCREDS)
+// compares vigil's fsuid/fsgid with the target's ids, so this works without CAP_SYS_PTRACE
+// when the target is dumpable and holds no capability vigil lacks.
+int open_mem_as_target(pid_t tid, int flags) {
+    std::string path = "/proc/" + std::to_string(tid) + "/mem";
+    auto ids = process_ids(tid);
+    if (!ids) return -ESRCH;
+    gid_t old_gid = set_fsgid(ids->egid);
+    uid_t old_uid = set_fsuid(ids->euid);
+    int fd = open(path.c_str(), flags | O_CLOEXEC);
+    int err = errno;
+    set_fsuid(old_uid);
+    set_fsgid(old_gid);
+    // A thread left with the app's fs identity would act as the app: never go on like that.
+    if (set_fsuid(static_cast<uid_t>(-1)) != old_uid || set_fsgid(static_cast<gid_t>(-1)) != old_gid) {
+        fprintf(stderr, "vigil: cannot restore its file-system ids after reading app memory\n");
+        abort();
+    }
+    return fd < 0 ? -err : fd;
+}
+
+ssize_t proc_mem_io(pid_t tid, uint64_t addr, void* buf, size_t len, bool write) {
+    int fd = open_mem_as_target(tid, write ? O_WRONLY : O_RDONLY);
+    if (fd < 0) return fd;
+    ssize_t n = write ? pwrite(fd, buf, len, static_cast<off_t>(addr))
+                      : pread(fd, buf, len, static_cast<off_t>(addr));
+    int err = errno;
+    ::close(fd);
+    return n < 0 ? -err : n;
+}
+
 }  // namespace
+
+std::optional<ProcessIds> process_ids(pid_t pid) {
+    std::istringstream u(status_field(pid, "Uid")), g(status_field(pid, "Gid"));
+    uid_t ruid, euid;
+    gid_t rgid, egid;
+    u >> ruid >> euid;
+    g >> rgid >> egid;
+    if (u.fail() || g.fail()) return std::nullopt;
+    ProcessIds ids{euid, egid, {}};
+    std::istringstream in(status_field(pid, "Groups"));
+    gid_t one;
+    while (in >> one) ids.groups.push_back(one);
+    return ids;
+}
 
 ssize_t read_memory(pid_t tid, uint64_t addr, void* buf, size_t len) {
     iovec local{buf, len};
     iovec remote{reinterpret_cast<void*>(addr), len};
     ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
     if (n >= 0) return n;
-    // process_vm_readv may be filtered out (ENOSYS/EPERM by a container's seccomp profile);
-    // /proc/TID/mem is the same access check through another door.
-    if (errno == ENOSYS || errno == EPERM) return read_proc_mem(tid, addr, buf, len);
+    if (errno == ENOSYS || errno == EPERM) return proc_mem_io(tid, addr, buf, len, false);
+    return -errno;
+}
+
+ssize_t write_memory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
+    iovec local{const_cast<void*>(buf), len};
+    iovec remote{reinterpret_cast<void*>(addr), len};
+    ssize_t n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
+    if (n >= 0) return n;
+    if (errno == ENOSYS || errno == EPERM)
+        return proc_mem_io(tid, addr, const_cast<void*>(buf), len, true);
     return -errno;
 }
 
@@ -229,84 +278,6 @@ int copy_caller_fd(int pidfd, int target_fd) {
 
 void protect_self() {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE, 0)");
-}
-
-// Why these credentials. The kernel lets vigil read the app's memory (process_vm_readv and
-// pidfd_getfd: PTRACE_MODE_ATTACH_REALCREDS; /proc/PID/mem: ..._FSCREDS) when
-// __ptrace_may_access() passes:
-//  1. vigil's real (or fs) uid equals the app's real, effective and saved uid, and the same for
-//     the gids; otherwise CAP_SYS_PTRACE is needed, which Docker does not grant;
-//  2. the app is dumpable (it is: it exec'd a readable binary with euid == uid);
-//  3. cap_ptrace_access_check: the app's permitted capabilities are a subset of vigil's
-//     permitted (REALCREDS) or effective (FSCREDS) set, or CAP_SYS_PTRACE again;
-//  4. Yama, if built in: scope 1 is satisfied because the app descends from vigil; scope 2
-//     and 3 need CAP_SYS_PTRACE and cannot work in a default container.
-// So as root with an app switched to uid U: vigil sets real = effective (= fs) uid to U and
-// gid to the app's gid, but keeps saved uid/gid 0. Keeping a privileged saved id means the
-// permitted capability set survives the switch (cap_emulate_setxuid only clears it when all
-// three uids become non-zero), and the app can never pass check 1 against vigil. The
-// effective set is cleared by the switch and raised again to the permitted set (check 3 for
-// FSCREDS, and so vigil can still signal, reap and respawn). The switch resets dumpability,
-// so DUMPABLE 0 is set again afterwards.
-namespace {
-
-struct Ids {
-    uid_t ruid, euid, suid;
-    gid_t rgid, egid, sgid;
-};
-
-bool parse_ids(pid_t pid, Ids& ids) {
-    std::istringstream u(status_field(pid, "Uid")), g(status_field(pid, "Gid"));
-    uid_t fsuid;
-    gid_t fsgid;
-    u >> ids.ruid >> ids.euid >> ids.suid >> fsuid;
-    g >> ids.rgid >> ids.egid >> ids.sgid >> fsgid;
-    return !u.fail() && !g.fail();
-}
-
-std::vector<gid_t> app_groups(pid_t pid) {
-    std::istringstream in(status_field(pid, "Groups"));
-    std::vector<gid_t> groups;
-    gid_t g;
-    while (in >> g) groups.push_back(g);
-    return groups;
-}
-
-void raise_effective_to_permitted() {
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
-    if (syscall(SYS_capget, &hdr, data) != 0) throw_errno("capget");
-    for (auto& d : data) d.effective = d.permitted;
-    if (syscall(SYS_capset, &hdr, data) != 0) throw_errno("capset (effective = permitted)");
-}
-
-}  // namespace
-
-std::string adopt_app_credentials(pid_t app_pid) {
-    Ids app{};
-    if (!parse_ids(app_pid, app))
-        throw Error("cannot read the credentials of the app (pid " + std::to_string(app_pid) +
-                    ") from /proc/" + std::to_string(app_pid) + "/status");
-    Ids self{};
-    if (getresuid(&self.ruid, &self.euid, &self.suid) != 0) throw_errno("getresuid");
-    if (getresgid(&self.rgid, &self.egid, &self.sgid) != 0) throw_errno("getresgid");
-    if (self.ruid == app.ruid && self.euid == app.ruid && self.rgid == app.rgid &&
-        self.egid == app.rgid) {
-        protect_self();
-        return "vigil already runs with the app's uid/gid";
-    }
-    // Supplementary groups first: that needs CAP_SETGID, which the uid switch takes away from
-    // the effective set. Matching them lets vigil reach what the app may reach (unix sockets
-    // it connects to on the app's behalf) and nothing of root's groups.
-    std::vector<gid_t> groups = app_groups(app_pid);
-    if (setgroups(groups.size(), groups.data()) != 0) throw_errno("setgroups (app's groups)");
-    if (setresgid(app.rgid, app.rgid, self.sgid) != 0) throw_errno("setresgid (app's gid)");
-    if (setresuid(app.ruid, app.ruid, self.suid) != 0) throw_errno("setresuid (app's uid)");
-    raise_effective_to_permitted();
-    protect_self();
-    return "vigil switched to uid " + std::to_string(app.ruid) + " gid " +
-           std::to_string(app.rgid) + " (saved uid " + std::to_string(self.suid) +
-           ") to read the app's memory without CAP_SYS_PTRACE";
 }
 
 }  // namespace vigil

@@ -256,6 +256,8 @@ Profile load_profile(const std::string& path) {
     Layering acc;
     load_file(path, SourcePos{path, 0, 0}, "profile", acc);
     settle_notify(acc);
+    derive_peer_policies(acc.rules, acc.notify, acc.profile.default_action, acc.diags);
+    check_io_uring(acc.rules, acc.notify, acc.profile.default_action, SourcePos{path, 0, 0}, acc.diags);
     secure_32bit_conditions(acc);
     check_no_new_privs(acc);
     if (!acc.diags.empty()) throw Error(acc.diags.text(), kExitVigilError);

@@ -25,6 +25,17 @@ std::map<std::string, NotifyPolicy> read_notify(Reader& r, const TomlValue& tabl
 // The policy of a notified syscall without a [notify.SYSCALL] table (see profiles/README.md).
 NotifyPolicy default_notify_policy(const std::string& syscall, const SourcePos& where);
 
+// Whole-profile notify rules, after layering (src/profile/notify_section.cpp): policies for
+// sendto/sendmsg/sendmmsg derived from an allow-listed connect (their rules become notify),
+// and io_uring allowed next to a notify rule on a call io_uring can perform reported (at the io_uring rule, naming the notify
+// policy's position).
+void derive_peer_policies(std::map<std::string, std::vector<SyscallRule>>& rules,
+                          std::map<std::string, NotifyPolicy>& notify, const Action& default_action,
+                          Diagnostics& diags);
+void check_io_uring(const std::map<std::string, std::vector<SyscallRule>>& rules,
+                    const std::map<std::string, NotifyPolicy>& notify, const Action& default_action,
+                    const SourcePos& default_where, Diagnostics& diags);
+
 // These override, key by key, what earlier layers set.
 void read_process(Reader& r, const TomlValue& table, ProcessSettings& out);
 void read_phases(Reader& r, const TomlValue& table, std::optional<ReadyCondition>& ready);

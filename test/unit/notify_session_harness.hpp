@@ -25,6 +25,20 @@ inline vigil::NotifyPolicy policy(const std::string& syscall, int line) {
     return p;
 }
 
+// Parsed allow-list entries for SYSCALL (the loader's grammar).
+inline std::vector<vigil::AllowEntry> entries(const std::string& syscall,
+                                              const std::vector<std::string>& texts) {
+    std::vector<vigil::AllowEntry> out;
+    for (const auto& t : texts) {
+        std::string problem;
+        auto e = vigil::parse_allow_entry(vigil::allow_list_kind(syscall), t, problem);
+        if (!e) throw std::runtime_error(problem);
+        e->where = {"test.toml", 1, 1};
+        out.push_back(*e);
+    }
+    return out;
+}
+
 inline vigil::Action errno_action(int e) { return {vigil::ActionKind::Errno, e}; }
 inline vigil::Action allow_action() { return {vigil::ActionKind::Allow, 0}; }
 

@@ -124,7 +124,8 @@ TEST_CASE("a later [notify.X] table alone replaces the earlier table and keeps t
     CHECK(plain_action(p, "execve") == Action{ActionKind::Notify, 0});
     const NotifyPolicy& n = p.notify.at("execve");
     CHECK(n.by_phase.empty());  // the base's phases are not merged in: the table is replaced
-    CHECK(n.allow == std::vector<std::string>{"/usr/bin/*"});
+    REQUIRE(n.allow.size() == 1);
+    CHECK(n.allow[0].text == "/usr/bin/*");
     CHECK(n.otherwise == Action{ActionKind::Errno, EACCES});
     CHECK(n.where.file == app);
 }
@@ -139,7 +140,7 @@ TEST_CASE("a notified syscall without a table gets the documented defaults") {
     CHECK(n.allow.empty());
     CHECK(n.otherwise == kEperm);
     CHECK(n.fallback == kEperm);
-    CHECK_FALSE(n.racy_allow);
+    CHECK_FALSE(n.kernel_enforced);
     CHECK(n.where.str() == a + ":2:11");
 }
 
@@ -165,7 +166,6 @@ notify = ["connect", "execve"]
 [notify.connect]
 allow = ["127.0.0.0/8:*", "10.1.0.0/16:5432", "[::1]:8080-8090", "[fd00::/8]:443", "unix:/run/pg/.s.PGSQL.5432", "0.0.0.0/0:53"]
 otherwise = "errno:ECONNREFUSED"
-racy_allow = true
 [notify.execve]
 startup = "allow"
 ready = "kill-process"
@@ -173,7 +173,12 @@ allow = ["/usr/bin/*"]
 )");
     Profile p = load_profile(a);
     CHECK(p.notify.at("connect").allow.size() == 6);
-    CHECK(p.notify.at("connect").racy_allow);
+    const auto& allow = p.notify.at("connect").allow;
+    CHECK(allow[1].kind == AllowEntry::Kind::Inet);
+    CHECK(allow[1].port_lo == 5432);
+    CHECK(allow[1].prefix == 16);
+    CHECK(allow[4].kind == AllowEntry::Kind::UnixPath);
+    CHECK(allow[4].where.str() == a + ":4:84");
     CHECK(p.notify.at("connect").otherwise == Action{ActionKind::Errno, ECONNREFUSED});
     CHECK(p.notify.at("execve").by_phase.at("ready") == kKill);
 }
