@@ -21,10 +21,10 @@ namespace {
 bool is_exec(const std::string& s) { return s == "execve" || s == "execveat"; }
 bool is_open(const std::string& s) { return s == "open" || s == "openat" || s == "openat2"; }
 
-bool matches_any(const std::vector<std::string>& globs, const std::string& path) {
-    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
+bool matches_any(const std::vector<AllowEntry>& globs, const std::string& path) {
+    return std::any_of(globs.begin(), globs.end(), [&](const AllowEntry& g) {
         // The notify engine's own matching: '*' stops at '/', a leading '.' must be explicit.
-        return fnmatch(g.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+        return fnmatch(g.name.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
     });
 }
 
@@ -44,7 +44,8 @@ AllowListCoverage landlock_rules_for_allow_lists(const Profile& profile, int abi
         unsigned access = is_exec(syscall) ? LandlockSettings::Execute
                                            : LandlockSettings::Read | LandlockSettings::Write;
         std::string what = "notify." + syscall + ".allow";
-        for (const auto& pattern : policy.allow) {
+        for (const auto& entry : policy.allow) {
+            const std::string& pattern = entry.name;
             glob_t g{};
             int rc = glob(pattern.c_str(), GLOB_NOESCAPE, nullptr, &g);
             if (rc == GLOB_NOMATCH) {

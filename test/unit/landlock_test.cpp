@@ -97,6 +97,17 @@ TEST_CASE("prepare_landlock: every right the kernel knows is handled, files get 
     if (abi < 4) CHECK(p.unenforced() == std::vector<std::string>{"net.connect_tcp"});
 }
 
+static std::vector<vigil::AllowEntry> path_globs(const std::vector<std::string>& globs) {
+    std::vector<vigil::AllowEntry> out;
+    for (const auto& g : globs) {
+        std::string problem;
+        auto e = vigil::parse_allow_entry(vigil::AllowListKind::Path, g, problem);
+        REQUIRE_MESSAGE(e, problem);
+        out.push_back(*e);
+    }
+    return out;
+}
+
 TEST_CASE("path allow-lists: globs expanded to file rules, the loader included, coverage reported") {
     ProfileDir d;
     d.write("bin/tool", "#!/bin/sh\nexit 0\n");
@@ -106,11 +117,11 @@ TEST_CASE("path allow-lists: globs expanded to file rules, the loader included, 
     vigil::Profile p;
     vigil::NotifyPolicy exec;
     exec.syscall = "execve";
-    exec.allow = {d.path() + "/bin/*", d.path() + "/missing/*"};
+    exec.allow = path_globs({d.path() + "/bin/*", d.path() + "/missing/*"});
     p.notify["execve"] = exec;
     vigil::NotifyPolicy open;
     open.syscall = "openat";
-    open.allow = {d.path() + "/conf/*.conf"};
+    open.allow = path_globs({d.path() + "/conf/*.conf"});
     p.notify["openat"] = open;
     p.landlock.filesystem = true;
     p.landlock.paths["/usr/lib"] = {"/usr/lib", LandlockSettings::Read | LandlockSettings::Execute, {"p.toml", 4, 1}};
