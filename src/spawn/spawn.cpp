@@ -212,7 +212,8 @@ int child_load_seccomp(const ChildPlan& c, int* refused_err) {
                 *refused_err = err;
                 return -1;
             case ListenerRefusal::Fail:
-                child_fail(c, Step::Seccomp, err);
+                child_fail(c, Step::Seccomp, err,
+                           err == EBUSY || err == EINVAL ? "the kernel refused a listener; no fallback program" : nullptr);
         }
     }
 }
