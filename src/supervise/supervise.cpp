@@ -201,7 +201,11 @@ private:
         }
         spdlog::debug("forwarding signal {} to the app", sig);
         forward(sig);
-        if ((sig == SIGTERM || sig == SIGINT) && stop_timer_ < 0) arm_stop_timer();
+        // Ctrl-C typed on the terminal (SI_KERNEL) is the user talking to the app, which has no
+        // terminal of its own to get it from: a REPL that catches it must live on. A SIGINT or
+        // SIGTERM that someone sent is a request to stop, with the stop timeout behind it.
+        bool typed = sig == SIGINT && si.ssi_code == SI_KERNEL;
+        if ((sig == SIGTERM || sig == SIGINT) && !typed && stop_timer_ < 0) arm_stop_timer();
     }
 
     void log_ignored(int sig, const signalfd_siginfo& si, SignalOrigin origin) {

@@ -2,7 +2,8 @@
 # Interactive use (docker run -it): vigil is the terminal's session leader and foreground group,
 # as under a container runtime's pty. The app gets a session of its own without the terminal
 # (so it cannot type into it: init_tiocsti.sh), yet Ctrl-C and Ctrl-\ still reach it: the
-# terminal signals vigil, and vigil forwards. (This test used to check that the app owned the
+# terminal signals vigil, and vigil forwards, without starting the stop timeout (a REPL that
+# catches Ctrl-C lives on, as it did when it owned the terminal). (This test used to check that the app owned the
 # terminal's foreground group; that is exactly what let the app inject input.)
 # labels: integration;init
 . "$(dirname "$0")/lib/common.bash"
@@ -17,7 +18,8 @@ launcher = sys.argv[4:]
 pid, fd = pty.fork()
 if pid == 0:
     # The app prints its pid, its session and its terminal's foreground group, then waits.
-    os.execvp((launcher or [vigil])[0], launcher + [vigil, "--", "sh", "-c",
+    # A short stop timeout: Ctrl-C is for the app, not a stop request (the app lives on).
+    os.execvp((launcher or [vigil])[0], launcher + [vigil, "-t", "200ms", "--", "sh", "-c",
               'echo "pid=$$ sid=$(ps -o sid= -p $$ | tr -d " ") fg=$(ps -o tpgid= -p $$ | tr -d " ")"; exec ' + probe + ' signals ' + out])
 buf = b""
 deadline = time.time() + 10
