@@ -11,7 +11,7 @@
 #                            Tomcat's work directory goes too), logs/ (unused: logs go to stderr)
 # The HTTP connector listens on 127.0.0.1:PORT (default 8080); at run time the environment
 # variables FHIR_HTTP_PORT and FHIR_HTTP_ADDRESS override both (run.sh BASE PORT sets the port).
-# Needs the Debian packages tomcat10 and libjackson2-databind-java (and a JDK 17).
+# Needs the Debian packages tomcat10 and libjackson2-databind-java (and a JDK, 17 or later).
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -22,12 +22,13 @@ out=$1
 port=${2:-8080}
 here=$(cd "$(dirname "$0")" && pwd)
 tomcat=/usr/share/tomcat10
-java_home=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+# Debian's JDK (17 on Debian 12, 21 on Debian 13) unless JAVA_HOME says otherwise.
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac || echo /usr/bin/javac)")")")}
 jars="/usr/share/java/jackson-databind.jar /usr/share/java/jackson-core.jar /usr/share/java/jackson-annotations.jar"
 
 for f in $tomcat/bin/catalina.sh /usr/share/java/tomcat10-servlet-api.jar $jars "$java_home/bin/javac"; do
     if [ ! -e "$f" ]; then
-        echo "$0: missing $f (apt-get install tomcat10 libjackson2-databind-java openjdk-17-jdk-headless)" >&2
+        echo "$0: missing $f (apt-get install tomcat10 libjackson2-databind-java default-jdk-headless)" >&2
         exit 1
     fi
 done

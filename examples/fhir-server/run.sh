@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the FHIR example server in the foreground, as DESIGN.md §5 describes:
+# Runs the FHIR example server (Tomcat 10, loopback only) in the foreground:
 #
 #   examples/fhir-server/run.sh BASE [PORT]
 #
@@ -18,7 +18,8 @@ base=$(cd "$1" && pwd)
 if [ $# -eq 2 ]; then
     export FHIR_HTTP_PORT=$2 # read by BASE/bin/setenv.sh
 fi
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+# Debian's JDK (17 on Debian 12, 21 on Debian 13) unless JAVA_HOME says otherwise.
+export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac || echo /usr/bin/javac)")")")}
 export CATALINA_HOME=/usr/share/tomcat10
 export CATALINA_BASE=$base
 export CATALINA_TMPDIR=$base/temp

@@ -1,4 +1,4 @@
-// vigil's own failures and the exit codes they map to (DESIGN.md §2).
+// vigil's own failures and the exit codes they map to (README.md, "Exit codes").
 #pragma once
 
 #include <stdexcept>

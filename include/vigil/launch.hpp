@@ -20,6 +20,11 @@ struct LaunchPlan {
     std::optional<ProcessSettings> process;
     std::optional<BpfProgram> filter;    // the app's seccomp program; none: no filter
     std::optional<BpfProgram> fallback;  // loaded instead when the kernel refuses a listener
+    // [landlock]: restricted in the child after no_new_privs, before the seccomp filter, and
+    // reported once at start (log line and audit notice at audit_sink in audit_format).
+    std::optional<LandlockSettings> landlock;
+    std::string audit_sink = "stderr";
+    std::string audit_format = "json";
     bool capture_output = false;         // the app's stdout/stderr go through vigil (output_match)
     SuperviseOptions supervise;
 };

@@ -95,6 +95,8 @@ struct WriteOptions {
     std::vector<std::string> include;       // written as include = [...]
     std::string copied_tables;              // TOML text of BASE's [process]/[supervise]/[audit]
     std::string command;                    // the learned command line, for the header comment
+    bool landlock = true;                   // write a [landlock] section (src/learn/landlock_learn.cpp)
+    size_t landlock_fold_siblings = 4;      // this many sibling dirs become their parent (0: never)
 };
 
 // The profile as TOML text: valid for `vigil run`/`vigil check`, deterministic for equal stats.

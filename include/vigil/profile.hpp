@@ -93,6 +93,32 @@ struct AuditSettings {
     std::string format = "json";  // "json" or "fhir"
 };
 
+// [landlock]: objects the kernel confines the app to (Landlock). Plain data read by the profile
+// loader; src/landlock turns it into a ruleset. A family (filesystem, TCP bind, TCP connect)
+// is confined only when the profile names it; within the filesystem every right the running
+// kernel knows is handled, so anything not granted below is refused by the kernel.
+struct LandlockSettings {
+    enum Access : unsigned { Read = 1, Write = 2, Execute = 4 };  // Write and Execute imply Read
+    struct PathGrant {
+        std::string path;     // absolute (relative ones are resolved against their profile's dir)
+        unsigned access = 0;  // Access bits
+        SourcePos where;
+    };
+    struct PortGrant {
+        bool bind = false, connect = false;
+        SourcePos where;
+    };
+    bool present = false;                        // some layer has a [landlock] table
+    bool filesystem = false;                     // read/write/execute named: fs confined
+    bool bind_tcp = false, connect_tcp = false;  // the key was named: that TCP right confined
+    std::map<std::string, PathGrant> paths;      // by path; a later layer naming one replaces it
+    std::map<int, PortGrant> ports;              // by port
+    bool scope_signal = false, scope_abstract_unix = false;
+    SourcePos scope_at;
+    int require_abi = 0;  // below this ABI vigil refuses to start (0: no minimum)
+    SourcePos require_at;
+};
+
 struct Profile {
     std::vector<std::string> files;  // the include chain, outermost last
     bool has_seccomp = false;        // false: no filter at all (init + privileges only)
@@ -103,6 +129,7 @@ struct Profile {
     ProcessSettings process;
     SuperviseSettings supervise;
     AuditSettings audit;
+    LandlockSettings landlock;
     bool complain = false;
 };
 

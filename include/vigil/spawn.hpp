@@ -12,12 +12,15 @@
 
 namespace vigil {
 
+class PreparedLandlock;
+
 struct SpawnOptions {
     std::vector<std::string> argv;            // argv[0] is looked up in PATH like execvp
     const BpfProgram* filter = nullptr;       // null: no seccomp filter
     const BpfProgram* fallback = nullptr;     // loaded instead when the kernel refuses a listener
     const PreparedPrivileges* privileges = nullptr;
     bool no_new_privs = true;                 // applied whenever a filter is loaded
+    const PreparedLandlock* landlock = nullptr;  // restricted after no_new_privs, before seccomp
     bool capture_output = false;              // app stdout/stderr go through pipes to vigil
 };
 

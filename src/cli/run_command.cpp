@@ -69,6 +69,9 @@ int run_main(const std::vector<std::string>& args) {
             if (plan.filter->uses_notify)
                 plan.fallback = compile_filter(*profile, {.complain = complain, .listener = false});
         }
+        plan.landlock = profile->landlock;
+        plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
+        plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     }

@@ -21,4 +21,13 @@ std::optional<uint64_t> family_value(const std::string& s);
 std::optional<uint64_t> socket_type_value(const std::string& s);
 std::optional<uint64_t> prctl_option_value(const std::string& s);
 
+// [landlock] learning (landlock_learn.cpp): the recorder's hook for opens, execs, bind and
+// connect, and the section the writer appends.
+struct SyscallStats;
+struct CallInfo;
+struct LearnedStats;
+struct WriteOptions;
+void record_landlock(SyscallStats& s, const CallInfo& c);
+std::string write_landlock_section(const LearnedStats& stats, const WriteOptions& options);
+
 }  // namespace vigil::learn

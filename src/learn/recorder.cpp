@@ -106,6 +106,7 @@ void add_value(SyscallStats& s, const char* kind, std::string value) {
 }
 
 void record_args(SyscallStats& s, const CallInfo& c) {
+    record_landlock(s, c);
     switch (c.nr) {
         case SYS_socket:
         case SYS_socketpair: {
@@ -188,6 +189,7 @@ MemoryNeed memory_need(int nr) {
         case SYS_openat2:
             return MemoryNeed::PathArg1;
         case SYS_connect:
+        case SYS_bind:  // its port, for [landlock]
             return MemoryNeed::SockaddrArg1;
         case SYS_clone3:
             return MemoryNeed::Clone3Flags;

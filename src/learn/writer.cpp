@@ -333,6 +333,7 @@ std::string write_profile(const LearnedStats& stats, const WriteOptions& options
     }
     if (options.ready) write_ready(out, *options.ready);
     if (!options.copied_tables.empty()) out << "\n" << options.copied_tables;
+    out << write_landlock_section(stats, options);
     write_learned(out, stats);
     return out.str();
 }

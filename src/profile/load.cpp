@@ -146,6 +146,8 @@ void read_sections(Reader& r, const TomlValue& root, Layering& acc) {
         read_supervise(r, *v, p.supervise);
     if (const TomlValue* v = Reader::find(root, "audit"); v && r.expect_table(*v, "audit"))
         read_audit(r, *v, p.audit);
+    if (const TomlValue* v = Reader::find(root, "landlock"); v && r.expect_table(*v, "landlock"))
+        read_landlock(r, *v, p.landlock);
 }
 
 void load_file(const std::string& path, const SourcePos& from, const std::string& description,
@@ -173,7 +175,7 @@ void load_file(const std::string& path, const SourcePos& from, const std::string
     // [learned] holds the statistics `vigil learn` writes for later merges (src/learn reads it);
     // it never changes what is enforced.
     r.check_keys(*root, "", {"include", "complain", "process", "seccomp", "notify", "phases",
-                             "supervise", "audit", "learned"});
+                             "supervise", "audit", "landlock", "learned"});
     acc.stack.push_back(canonical);
     acc.stack_names.push_back(path);
     if (const TomlValue* inc = Reader::find(*root, "include")) load_includes(r, *inc, acc);

@@ -30,6 +30,8 @@ void read_process(Reader& r, const TomlValue& table, ProcessSettings& out);
 void read_phases(Reader& r, const TomlValue& table, std::optional<ReadyCondition>& ready);
 void read_supervise(Reader& r, const TomlValue& table, SuperviseSettings& out);
 void read_audit(Reader& r, const TomlValue& table, AuditSettings& out);
+// [landlock]: paths and ports replace earlier layers' grants one by one (src/profile/landlock_section.cpp).
+void read_landlock(Reader& r, const TomlValue& table, LandlockSettings& out);
 
 // A syscall name or @group at V, resolved to syscall names; reports unknown names (WHAT says
 // where, e.g. "seccomp.allow"). Empty on error.

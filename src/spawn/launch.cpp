@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "vigil/error.hpp"
+#include "vigil/landlock.hpp"
 #include "vigil/privileges.hpp"
 #include "vigil/spawn.hpp"
 
@@ -43,9 +44,16 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     if (plan.filter) so.filter = &*plan.filter;
     if (plan.filter && plan.filter->uses_notify && plan.fallback) so.fallback = &*plan.fallback;
     so.capture_output = plan.capture_output;
+    // Path fds are opened now, before the app exists to swap anything on those paths.
+    PreparedLandlock landlock;
+    if (plan.landlock) {
+        landlock = prepare_landlock(*plan.landlock);
+        so.landlock = &landlock;
+        if (plan.landlock->present) report_landlock(landlock, plan.audit_sink, plan.audit_format);
+    }
 
     EventLoop loop;
-    SpawnResult app = spawn(so);
+    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "vigil/error.hpp"
+#include "vigil/landlock.hpp"
 
 extern char** environ;
 
@@ -110,7 +111,7 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
 
 // ---- what the child is handed -------------------------------------------------------------
 
-enum class Step : int { None, Setsid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Seccomp, PassListener, Dup, Exec };
+enum class Step : int { None, Setsid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Landlock, Seccomp, PassListener, Dup, Exec };
 
 const char* step_name(Step s) {
     switch (s) {
@@ -119,6 +120,7 @@ const char* step_name(Step s) {
         case Step::Pdeathsig: return "prctl(PR_SET_PDEATHSIG)";
         case Step::Sigmask: return "sigprocmask";
         case Step::NoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS)";
+        case Step::Landlock: return "landlock_restrict_self";
         case Step::Seccomp: return "seccomp(SECCOMP_SET_MODE_FILTER)";
         case Step::PassListener: return "passing the seccomp listener to vigil";
         case Step::Dup: return "redirecting output";
@@ -145,6 +147,7 @@ struct ChildPlan {
     bool has_filter = false, wants_listener = false, has_fallback = false;
     const PreparedPrivileges* privileges = nullptr;
     bool no_new_privs = false;
+    int landlock_fd = -1;
     pid_t parent = 0;
     int report_fd = -1;
     int out_w = -1, err_w = -1;
@@ -245,6 +248,8 @@ int child_load_seccomp(const ChildPlan& c, int* refused_err) {
         sigprocmask(SIG_SETMASK, &g_original_mask, nullptr) < 0)
         child_fail(c, Step::Sigmask, errno);
     if (c.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(c, Step::NoNewPrivs, errno);
+    // Before the seccomp filter, so that the filter need not allow the Landlock syscalls.
+    if (int e = landlock_restrict(c.landlock_fd)) child_fail(c, Step::Landlock, e);
 
     int refused_err = 0;
     int listener = c.has_filter ? child_load_seccomp(c, &refused_err) : -1;
@@ -373,6 +378,7 @@ SpawnResult spawn(const SpawnOptions& o) {
     plan.token = make_token();
     plan.privileges = o.privileges;
     plan.no_new_privs = o.no_new_privs;
+    plan.landlock_fd = o.landlock ? o.landlock->fd() : -1;
     plan.parent = getpid();
 
     std::vector<sock_filter> program, fallback;
@@ -406,7 +412,7 @@ SpawnResult spawn(const SpawnOptions& o) {
     }
     plan.out_w = out[1];
     plan.err_w = err[1];
-    auto closing = fds_to_close({sv[1], out[1], err[1]});
+    auto closing = fds_to_close({sv[1], out[1], err[1], plan.landlock_fd});
     plan.close_fds = closing.data();
     plan.close_count = closing.size();
 

@@ -77,7 +77,7 @@ fixtures=$("$app/fetch-fixtures.sh")
 echo "== run 1: workload"
 start_server "$work/run1.log"
 # The exec must be the JVM itself (run.sh and catalina.sh exec), so signals reach Tomcat.
-[ "$(readlink "/proc/$server_pid/exe")" = "$(readlink -f /usr/lib/jvm/java-17-openjdk-amd64/bin/java)" ] \
+[ "$(readlink "/proc/$server_pid/exe")" = "$(readlink -f "$(command -v java)")" ] \
     || fail "pid $server_pid is $(readlink "/proc/$server_pid/exe"), not the JVM"
 python3 "$app/workload.py" --base "$base_url" --fixtures "$fixtures" --state "$work/state.json" \
     || fail "the workload reported wrong answers"

@@ -1,0 +1,41 @@
+// The start-up report of what Landlock enforces, for the operator and the audit trail.
+#include <spdlog/spdlog.h>
+
+#include "vigil/audit.hpp"
+#include "vigil/error.hpp"
+#include "vigil/landlock.hpp"
+#include "vigil/spawn.hpp"
+
+namespace vigil {
+
+void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
+                     const std::string& format) {
+    if (prepared.unenforced().empty())
+        spdlog::info("{} (ruleset built in {:.2f} ms)", prepared.summary(), prepared.build_ms());
+    else
+        spdlog::warn("{}", prepared.summary());
+    AuditSink audit(sink, format);
+    AuditEvent ev;
+    ev.kind = AuditKind::Notice;
+    ev.outcome = AuditOutcome::Info;
+    ev.rule = "[landlock]";
+    ev.decision = prepared.fd() >= 0 ? "enforced" : "not-enforced";
+    ev.reason = prepared.audit_text();
+    audit.write(ev);
+}
+
+}  // namespace vigil
+
+namespace vigil {
+
+SpawnResult spawn_confined(const SpawnOptions& options) {
+    try {
+        return spawn(options);
+    } catch (const Error& e) {
+        if (e.code != kExitCannotExec || std::string(e.what()).find("Permission denied") == std::string::npos) throw;
+        throw Error(std::string(e.what()) + " (under [landlock]: the command and its dynamic loader, "
+                    "e.g. /lib or /usr/lib, need landlock.execute)", e.code);
+    }
+}
+
+}  // namespace vigil
