@@ -116,8 +116,31 @@ struct Surface {
 };
 Surface attack_surface(const LearnedStats& stats, const WriteOptions& options);
 
+// A directory learn writes its results into. Opened before the app starts, and every file
+// is written relative to it, so that nothing the app does to the path later (a symlink in
+// place of the directory, of the file or of its temporary) can steer where vigil writes.
+class OutputDir {
+public:
+    // Opens DIR (O_NOFOLLOW: its last component must not be a symlink); create: makes it
+    // first (0755) when missing. Checks that vigil may create files in it. Throws vigil::Error.
+    static OutputDir open(const std::string& dir, bool create);
+    OutputDir(OutputDir&& other) noexcept;
+    OutputDir& operator=(OutputDir&& other) noexcept;
+    ~OutputDir();
+    // Replaces DIR/NAME with text: a new file with a random name (O_CREAT | O_EXCL |
+    // O_NOFOLLOW), written and synced, then renamed over NAME (which replaces a symlink there
+    // rather than following it). Throws vigil::Error naming the file.
+    void write_file(const std::string& name, const std::string& text) const;
+    const std::string& path() const { return path_; }
+
+private:
+    OutputDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    int fd_ = -1;
+    std::string path_;
+};
+
 // Writes DIR/syscalls.svg, DIR/report.html and DIR/learned.json (with first/last times).
-void write_report(const std::string& dir, const LearnedStats& stats, const WriteOptions& options);
+void write_report(const OutputDir& dir, const LearnedStats& stats, const WriteOptions& options);
 std::string render_svg(const LearnedStats& stats);
 
 }  // namespace vigil::learn

@@ -18,10 +18,15 @@ struct PreparedPrivileges {
     std::vector<gid_t> groups;  // allocated before fork: the child must not allocate
     std::vector<int> keep_caps;  // CAP_* numbers kept in every set (ambient too)
     bool drop_caps = false;      // false: leave capabilities as they are (no profile)
+    // Capabilities the child removes from its bounding set: those in vigil's bounding set and
+    // not kept. Empty when vigil lacks CAP_SETPCAP and the drop does not matter (see the .cpp).
+    std::vector<int> bounding_drop;
 };
 
 // Resolves names against ROOT/etc/passwd and ROOT/etc/group (no NSS, so the static binary
-// works in any image). Throws vigil::Error naming the bad value.
+// works in any image), and plans the bounding-set drop from vigil's own capabilities (the child
+// inherits them). Throws vigil::Error naming the bad value, or naming the capabilities that
+// cannot be dropped when that would leave the app able to regain them.
 PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root = "/");
 
 // In the forked child, before no_new_privs and the filter: groups/gid/uid (with KEEPCAPS),

@@ -8,7 +8,7 @@
 
 namespace vigil {
 
-// The parent of pid from /proc/PID/stat; nullopt if pid is gone.
+// The parent of pid from the "PPid:" line of /proc/PID/status; nullopt if pid is gone.
 std::optional<pid_t> parent_of(pid_t pid);
 
 // True if ancestor is pid's parent, grandparent, ...; false if pid is gone.

@@ -28,10 +28,21 @@ struct SpawnResult {
     pid_t pid = -1;
     int pidfd = -1;
     int listener_fd = -1;           // seccomp user-notification fd, -1 if none
-    bool listener_refused = false;  // kernel said EBUSY: the fallback filter is in force
+    bool listener_refused = false;  // the kernel refused a listener: the fallback filter is in force
+    int listener_refused_errno = 0; // what it said (EBUSY: a runtime holds one; EINVAL: unsupported)
     int stdout_fd = -1;             // with capture_output
     int stderr_fd = -1;
 };
+
+// What the child does when the kernel refuses SECCOMP_FILTER_FLAG_NEW_LISTENER with err,
+// asked with_wait_killable (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV too) or not. Pure and
+// async-signal-safe: the child calls it between fork and execve.
+enum class ListenerRefusal {
+    RetryPlain,    // ask again without WAIT_KILLABLE_RECV
+    LoadFallback,  // load the fallback program (static actions), tell vigil, and go on
+    Fail,          // a set-up failure (exit 125)
+};
+ListenerRefusal listener_refusal(int err, bool with_wait_killable, bool has_fallback) noexcept;
 
 // First call in main(): blocks every signal (they wait for the signalfd instead of being lost
 // or acted on), makes sure SIGCHLD is not ignored, and remembers the original mask and

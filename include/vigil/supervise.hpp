@@ -3,6 +3,9 @@
 // SessionHooks so that the init core does not know about them.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <string_view>
 
 #include "vigil/event_loop.hpp"
@@ -28,6 +31,25 @@ struct SuperviseOptions {
     SuperviseSettings settings;
     bool forward_to_group = false;  // also from --signal-group / settings.signal_group
 };
+
+// Watches on the seccomp listener are served before everything else on the loop (signals,
+// output, probes): each pending notification is an app thread stopped until vigil answers.
+inline constexpr int kListenerWatchPriority = 100;
+
+// Who asked for a signal that vigil received, as far as the kernel lets vigil know.
+enum class SignalOrigin {
+    Outside,       // the kernel (terminal, hang-up), vigil itself, or a process outside the app's tree
+    App,           // a process of the app's tree
+    Unattributed,  // nothing proves it comes from outside: the sender wrote the pid it claims
+                   // (sigqueue-style codes) or had the kernel send an I/O signal (F_SETOWN)
+};
+
+// The decision behind forwarding, without /proc: code and sender are the siginfo's si_code and
+// si_pid, self is vigil's pid, pid1 whether vigil is its PID namespace's init, in_app_tree
+// answers whether a pid is a process below vigil (only asked when it matters).
+// Only Outside signals are forwarded to the app or acted on.
+SignalOrigin signal_origin(int code, pid_t sender, pid_t self, bool pid1,
+                           const std::function<bool(pid_t)>& in_app_tree);
 
 // Runs the loop until the app and every other child are gone; returns vigil's exit code
 // (the app's status, 128+N for signal N, remapped codes as 0).

@@ -198,7 +198,11 @@ AuditSink::AuditSink(const std::string& sink, const std::string& format) {
         fd_ = STDERR_FILENO;
         return;
     }
-    fd_ = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    // Opened before the app starts, and never through a symlink: a sink in a directory the
+    // app can write to must not let it point vigil's appends at another file.
+    fd_ = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd_ < 0 && errno == ELOOP)
+        throw Error("cannot open the audit sink " + sink + ": it is a symlink (give the file's real path)");
     if (fd_ < 0) throw_errno("cannot open the audit sink " + sink);
     own_fd_ = true;
 }

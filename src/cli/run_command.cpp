@@ -1,6 +1,4 @@
 // `vigil run`: load the profile, build the filter and credentials, spawn, supervise.
-#include <sys/prctl.h>
-
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -12,12 +10,10 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
-#include "vigil/landlock.hpp"
+#include "vigil/launch.hpp"
 #include "vigil/notify.hpp"
-#include "vigil/privileges.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/run_options.hpp"
-#include "vigil/spawn.hpp"
 #include "vigil/supervise.hpp"
 
 namespace vigil {
@@ -59,53 +55,31 @@ int run_main(const std::vector<std::string>& args) {
         std::printf("%s", kUsage);
         return 0;
     }
-    // The app runs as the same user as vigil in many deployments: it must not be able to
-    // ptrace vigil or read its memory.
-    if (prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
-
     std::optional<Profile> profile;
     if (!opts.profile_path.empty()) profile = load_profile(opts.profile_path);
-    SuperviseOptions sup;
-    if (profile) sup.settings = profile->supervise;
-    apply_supervise_overrides(opts, sup);
-
-    SpawnOptions so;
-    so.argv = opts.command;
-    BpfProgram filter, fallback;
-    PreparedPrivileges privileges;
-    PreparedLandlock landlock;
+    LaunchPlan plan;
+    plan.argv = opts.command;
+    if (profile) plan.supervise.settings = profile->supervise;
+    apply_supervise_overrides(opts, plan.supervise);
     if (profile) {
         bool complain = opts.complain || profile->complain;
-        privileges = prepare_privileges(profile->process);
-        so.privileges = &privileges;
-        so.no_new_privs = profile->process.no_new_privs;
+        plan.process = profile->process;
         if (profile->has_seccomp) {
-            filter = compile_filter(*profile, {.complain = complain, .listener = true});
-            so.filter = &filter;
-            if (filter.uses_notify) {
-                fallback = compile_filter(*profile, {.complain = complain, .listener = false});
-                so.fallback = &fallback;
-            }
+            plan.filter = compile_filter(*profile, {.complain = complain, .listener = true});
+            if (plan.filter->uses_notify)
+                plan.fallback = compile_filter(*profile, {.complain = complain, .listener = false});
         }
-        landlock = prepare_landlock(profile->landlock);
-        so.landlock = &landlock;
-        if (profile->landlock.present)
-            report_landlock(landlock, opts.audit_path.empty() ? profile->audit.sink : opts.audit_path,
-                            opts.audit_format.empty() ? profile->audit.format : opts.audit_format);
+        plan.landlock = profile->landlock;
+        plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
+        plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
-    } else {
-        so.no_new_privs = false;  // init duties only, like tini
     }
+    // Built before the app starts: the audit sink is opened here, while the app cannot yet
+    // have put anything in its path.
     auto hooks = build_hooks(opts, profile ? &*profile : nullptr);
-    so.capture_output = profile && profile->ready && profile->ready->output_match;
-
-    EventLoop loop;
-    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
-    if (app.listener_refused)
-        spdlog::error("the kernel refused vigil a seccomp listener (EBUSY: the container runtime holds one); "
-                      "run-time decisions fall back to the profile's static fallback actions");
-    return supervise(loop, app, sup, hooks.get());
+    plan.capture_output = profile && profile->ready && profile->ready->output_match;
+    return launch(plan, hooks.get());
 }
 
 const RegisterCommand reg{{"run", "run CMD under vigil (the default command)", kUsage, &run_main}};

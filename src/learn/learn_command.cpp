@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <toml.hpp>
 
@@ -13,12 +12,10 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
+#include "vigil/launch.hpp"
 #include "vigil/learn.hpp"
-#include "vigil/privileges.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/run_options.hpp"
-#include "vigil/seccomp_notify.hpp"
-#include "vigil/spawn.hpp"
 #include "vigil/supervise.hpp"
 
 namespace vigil::learn {
@@ -184,22 +181,15 @@ std::string command_line(const std::vector<std::string>& argv) {
     return out;
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-    std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.close();
-        if (!out) throw_errno("cannot write " + tmp);
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + tmp + " to " + path);
-}
-
 struct Plan {
     LearnOptions opts;
     std::optional<Profile> base;          // BASE loaded as a profile
     std::optional<LearnedStats> base_stats;  // BASE's [learned] table
     WriteOptions write;
+    // Opened before the app starts (see OutputDir): the output's directory, and the report's.
+    std::optional<OutputDir> out_dir;
+    std::optional<OutputDir> report_dir;
+    std::string out_name;  // the output's file name inside out_dir
 };
 
 Plan make_plan(const std::vector<std::string>& args) {
@@ -207,9 +197,12 @@ Plan make_plan(const std::vector<std::string>& args) {
     plan.opts = parse_options(args);
     if (plan.opts.help) return plan;
     const auto& o = plan.opts;
-    // Found out now, not after an hour of learning.
-    std::string out_dir = fs::absolute(o.output).parent_path().string();
-    if (access(out_dir.c_str(), W_OK) != 0) throw_errno("cannot write the profile into " + out_dir);
+    fs::path out = fs::absolute(o.output);
+    plan.out_name = out.filename().string();
+    if (plan.out_name.empty() || plan.out_name == "." || plan.out_name == "..")
+        throw Error("-o " + o.output + ": not a file name");
+    plan.out_dir = OutputDir::open(out.parent_path().string(), false);
+    if (!o.report_dir.empty()) plan.report_dir = OutputDir::open(o.report_dir, true);
     WriteOptions& w = plan.write;
     w.unseen = o.unseen;
     w.command = command_line(o.run.command);
@@ -236,13 +229,13 @@ void finish(const Plan& plan, LearnedStats& run) {
     LearnedStats all;
     if (plan.base_stats) all = *plan.base_stats;
     merge(all, run);
-    write_atomically(plan.opts.output, write_profile(all, plan.write));
+    plan.out_dir->write_file(plan.out_name, write_profile(all, plan.write));
     size_t calls = 0;
     for (const auto& [name, s] : run.syscalls) calls += s.count;
     spdlog::info("learn: wrote {} ({} syscalls seen in {} recorded calls{})", plan.opts.output,
                  run.syscalls.size(), calls, plan.opts.exact ? "" : "; baseline assumed");
-    if (!plan.opts.report_dir.empty()) {
-        write_report(plan.opts.report_dir, all, plan.write);
+    if (plan.report_dir) {
+        write_report(*plan.report_dir, all, plan.write);
         spdlog::info("learn: report in {}/report.html", plan.opts.report_dir);
     }
     // The promise is "valid input for vigil run without editing": check it now, not at deploy.
@@ -259,29 +252,20 @@ int learn_main(const std::vector<std::string>& args) {
         std::printf("%s", kUsage);
         return 0;
     }
-    protect_self();
-    SuperviseOptions sup;
-    if (plan.base) sup.settings = plan.base->supervise;
-    apply_supervise_overrides(plan.opts.run, sup);
-
-    PreparedPrivileges privileges;
-    SpawnOptions so;
-    so.argv = plan.opts.run.command;
+    LaunchPlan launch_plan;
+    launch_plan.argv = plan.opts.run.command;
     if (plan.base) {
-        privileges = prepare_privileges(plan.base->process);
-        so.privileges = &privileges;
-        so.no_new_privs = plan.base->process.no_new_privs;
+        launch_plan.supervise.settings = plan.base->supervise;
+        launch_plan.process = plan.base->process;
     }
-    BpfProgram filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});
-    so.filter = &filter;
-    so.capture_output = plan.write.ready && plan.write.ready->output_match;
+    apply_supervise_overrides(plan.opts.run, launch_plan.supervise);
+    launch_plan.filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});
+    launch_plan.capture_output = plan.write.ready && plan.write.ready->output_match;
 
     LearnSession session(plan.write.ready, [&plan](LearnedStats& run) { finish(plan, run); });
-    EventLoop loop;
-    SpawnResult app = spawn(so);
     // vigil keeps its own uid: it reads the app's memory with process_vm_readv or, without
     // CAP_SYS_PTRACE, /proc/TID/mem under a per-thread fsuid (read_memory).
-    return supervise(loop, app, sup, &session);
+    return launch(launch_plan, &session);
 }
 
 const RegisterCommand reg{{"learn", "run CMD and write a profile from the syscalls it makes", kUsage, &learn_main}};

@@ -58,13 +58,6 @@ const char* bar_colour(const SyscallStats& s) {
     return "#7a5bbf";                         // both
 }
 
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 Surface attack_surface(const LearnedStats& stats, const WriteOptions& options) {
@@ -206,12 +199,11 @@ std::string render_json(const LearnedStats& stats, const WriteOptions& options) 
 
 }  // namespace
 
-void write_report(const std::string& dir, const LearnedStats& stats, const WriteOptions& options) {
-    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create " + dir);
+void write_report(const OutputDir& dir, const LearnedStats& stats, const WriteOptions& options) {
     std::string svg = render_svg(stats);
-    write_file(dir + "/syscalls.svg", svg);
-    write_file(dir + "/report.html", render_html(stats, options, svg));
-    write_file(dir + "/learned.json", render_json(stats, options));
+    dir.write_file("syscalls.svg", svg);
+    dir.write_file("report.html", render_html(stats, options, svg));
+    dir.write_file("learned.json", render_json(stats, options));
 }
 
 }  // namespace vigil::learn

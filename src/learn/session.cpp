@@ -18,9 +18,6 @@ namespace {
 // when it is older than this, so a busy thread costs one /proc read per interval, not per call.
 constexpr auto kNameRefresh = std::chrono::milliseconds(50);
 
-// Served before output relays and probes: every pending notification is a stopped app thread.
-constexpr int kListenerPriority = 10;
-
 }  // namespace
 
 LearnSession::LearnSession(std::optional<ReadyCondition> ready, Finish finish)
@@ -66,7 +63,7 @@ void LearnSession::started(EventLoop& loop, const SpawnResult& spawned) {
             return;
         }
         on_notification();
-    }, kListenerPriority);
+    }, kListenerWatchPriority);
 }
 
 void LearnSession::output_line(int stream, std::string_view line) {

@@ -101,6 +101,43 @@ void check_can_switch(const PreparedPrivileges& p, const ProcessSettings& s) {
                     std::to_string(p.gid) + "): vigil runs without CAP_SETGID");
 }
 
+// Which capabilities the child drops from the bounding set. Dropping needs CAP_SETPCAP, which
+// a container started with `--cap-drop ALL` (plus a few --cap-add) or under
+// `capsh --drop=cap_setpcap` does not give even to root. Capabilities already absent from the
+// bounding set need no drop. For the rest, without CAP_SETPCAP:
+//  - with no_new_privs the bounding set is unreachable: execve never gives more than the
+//    permitted set the app already had (which the child clears to the kept capabilities),
+//    file capabilities and setuid bits are ignored, and capset cannot raise anything outside
+//    the permitted set. The drop is skipped.
+//  - without no_new_privs an app running as root gets its whole bounding set back as
+//    permitted capabilities at its next execve, so the profile's drop would not hold: refuse.
+//    (A non-root app without no_new_privs can gain them through setuid-root or file-capability
+//    binaries, which is what no_new_privs = false asks for.)
+void plan_bounding_drop(PreparedPrivileges& p, const ProcessSettings& s) {
+    std::vector<int> wanted;
+    for (int cap = 0; cap < 64; ++cap) {
+        int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_set < 0) break;  // EINVAL: past the kernel's last capability
+        if (in_set == 1 && std::find(p.keep_caps.begin(), p.keep_caps.end(), cap) == p.keep_caps.end())
+            wanted.push_back(cap);
+    }
+    if (wanted.empty() || capng_have_capability(CAPNG_PERMITTED, CAP_SETPCAP)) {
+        p.bounding_drop = std::move(wanted);
+        return;
+    }
+    uid_t final_uid = p.change_ids ? p.uid : getuid();
+    if (final_uid == 0 && !s.no_new_privs) {
+        std::string names;
+        for (int cap : wanted) {
+            const char* n = capng_capability_to_name(static_cast<unsigned>(cap));
+            names += (names.empty() ? "" : ", ") + (n ? upper(n) : std::to_string(cap));
+        }
+        throw Error("cannot drop " + names + " from the bounding set: vigil lacks CAP_SETPCAP, and the app runs "
+                    "as root without no_new_privs, so it would regain them at its next execve; set "
+                    "[process] no_new_privs = true, run the app as another user, or give vigil CAP_SETPCAP");
+    }
+}
+
 }  // namespace
 
 PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root) {
@@ -145,16 +182,11 @@ PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std
             throw Error("cannot keep capability " + upper(name) + ": vigil does not have it (not in its permitted set)");
         if (std::find(p.keep_caps.begin(), p.keep_caps.end(), cap) == p.keep_caps.end()) p.keep_caps.push_back(cap);
     }
+    plan_bounding_drop(p, settings);
     return p;
 }
 
 namespace {
-
-bool kept(const PreparedPrivileges& p, int cap) {
-    for (int k : p.keep_caps)
-        if (k == cap) return true;
-    return false;
-}
 
 int fail(const char** failed_step, const char* step) {
     int e = errno;
@@ -170,10 +202,6 @@ int capget_now(__user_cap_data_struct data[2]) {
 int capset_now(__user_cap_data_struct data[2]) {
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     return static_cast<int>(syscall(SYS_capset, &hdr, data));
-}
-
-bool has_bit(const __user_cap_data_struct data[2], __u32 __user_cap_data_struct::*set, int cap) {
-    return (data[cap / 32].*set >> (cap % 32)) & 1u;
 }
 
 }  // namespace
@@ -195,18 +223,9 @@ int apply_privileges(const PreparedPrivileges& p, const char** failed_step) noex
     data[1].effective = data[1].permitted;
     if (capset_now(data) != 0) return fail(failed_step, "capset(effective)");
 
-    // Bounding set: needs CAP_SETPCAP. Without it (non-root vigil) the set stays, which is
-    // harmless for a non-root app (no_new_privs blocks file capabilities) but not for root,
-    // which regains the whole bounding set at execve.
-    bool setpcap = has_bit(data, &__user_cap_data_struct::permitted, CAP_SETPCAP);
-    uid_t final_uid = p.change_ids ? p.uid : getuid();
-    for (int cap = 0; cap < 64; ++cap) {
-        int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-        if (in_set < 0) break;  // EINVAL: past the kernel's last capability
-        if (in_set == 0 || kept(p, cap)) continue;
-        if (!setpcap && final_uid != 0) break;
+    // Planned by prepare_privileges, which checked that vigil may drop them (CAP_SETPCAP).
+    for (int cap : p.bounding_drop)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return fail(failed_step, "prctl(PR_CAPBSET_DROP)");
-    }
 
     __user_cap_data_struct keep[2] = {};
     for (int cap : p.keep_caps) {

@@ -21,7 +21,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,11 +111,11 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
 
 // ---- what the child is handed -------------------------------------------------------------
 
-enum class Step : int { None, Setpgid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Landlock, Seccomp, PassListener, Dup, Exec };
+enum class Step : int { None, Setsid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Landlock, Seccomp, PassListener, Dup, Exec };
 
 const char* step_name(Step s) {
     switch (s) {
-        case Step::Setpgid: return "setpgid";
+        case Step::Setsid: return "setsid";
         case Step::Privileges: return "dropping privileges";
         case Step::Pdeathsig: return "prctl(PR_SET_PDEATHSIG)";
         case Step::Sigmask: return "sigprocmask";
@@ -149,7 +148,6 @@ struct ChildPlan {
     const PreparedPrivileges* privileges = nullptr;
     bool no_new_privs = false;
     int landlock_fd = -1;
-    bool take_tty = false;
     pid_t parent = 0;
     int report_fd = -1;
     int out_w = -1, err_w = -1;
@@ -195,29 +193,43 @@ int load_filter(const sock_fprog& prog, unsigned flags) {
     return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog));
 }
 
-// Returns the listener fd, -1 without one, or calls child_fail.
-int child_load_seccomp(const ChildPlan& c, bool* refused) {
+// Returns the listener fd, -1 without one, or calls child_fail. *refused_err is the errno
+// of the refused listener when the fallback program was loaded instead.
+int child_load_seccomp(const ChildPlan& c, int* refused_err) {
     if (!c.wants_listener) {
         if (load_filter(c.filter, 0) < 0) child_fail(c, Step::Seccomp, errno);
         return -1;
     }
-    unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-    int fd = load_filter(c.filter, flags);
-    if (fd < 0 && errno == EINVAL) fd = load_filter(c.filter, SECCOMP_FILTER_FLAG_NEW_LISTENER);  // kernel < 5.19
-    if (fd >= 0) return fd;
-    if (errno != EBUSY || !c.has_fallback) child_fail(c, Step::Seccomp, errno);
-    // Another listener already exists for this task (the container runtime's): fall back to
-    // the static actions, which the parent announces loudly.
-    if (load_filter(c.fallback, 0) < 0) child_fail(c, Step::Seccomp, errno);
-    *refused = true;
-    return -1;
+    bool killable = true;
+    for (;;) {
+        unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | (killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+        int fd = load_filter(c.filter, flags);
+        if (fd >= 0) return fd;
+        int err = errno;
+        switch (listener_refusal(err, killable, c.has_fallback)) {
+            case ListenerRefusal::RetryPlain:
+                killable = false;
+                continue;
+            case ListenerRefusal::LoadFallback:
+                if (load_filter(c.fallback, 0) < 0) child_fail(c, Step::Seccomp, errno);
+                *refused_err = err;
+                return -1;
+            case ListenerRefusal::Fail:
+                child_fail(c, Step::Seccomp, err,
+                           err == EBUSY || err == EINVAL ? "the kernel refused a listener; no fallback program" : nullptr);
+        }
+    }
 }
 
 [[noreturn]] void child_main(const ChildPlan& c) {
-    // Own process group, so that group forwarding and the terminal's job control work. The
-    // parent does the same; whichever runs first wins, so no early signal finds no group.
-    if (setpgid(0, 0) < 0) child_fail(c, Step::Setpgid, errno);
-    if (c.take_tty) tcsetpgrp(STDIN_FILENO, getpid());  // signals are still blocked: no SIGTTOU stop
+    // Own session (and so own process group, for group forwarding), without a controlling
+    // terminal: the app must not be able to type into the terminal vigil was started on
+    // (TIOCSTI and TIOCLINUX need it to be the caller's controlling terminal) nor take it over
+    // (TIOCSCTTY on a terminal that is another session's needs CAP_SYS_ADMIN). The terminal's
+    // signals (Ctrl-C, Ctrl-\, window size, hang-up) go to vigil's foreground group, and vigil
+    // forwards them. Nothing else may call setpgid on the child first: a group leader cannot
+    // call setsid.
+    if (setsid() < 0) child_fail(c, Step::Setsid, errno);
 
     for (size_t i = 0; i < c.close_count; ++i) close(c.close_fds[i]);
     if (c.out_w >= 0 && (dup2(c.out_w, STDOUT_FILENO) < 0 || dup2(c.err_w, STDERR_FILENO) < 0))
@@ -239,14 +251,14 @@ int child_load_seccomp(const ChildPlan& c, bool* refused) {
     // Before the seccomp filter, so that the filter need not allow the Landlock syscalls.
     if (int e = landlock_restrict(c.landlock_fd)) child_fail(c, Step::Landlock, e);
 
-    bool refused = false;
-    int listener = c.has_filter ? child_load_seccomp(c, &refused) : -1;
+    int refused_err = 0;
+    int listener = c.has_filter ? child_load_seccomp(c, &refused_err) : -1;
     // From here on only token-carrying calls: the filter is in force.
     if (listener >= 0) {
         send_report(c, {ChildReport::Listener, Step::None, 0, {}}, listener);
         token_syscall(c, SYS_close, listener, 0, 0);
-    } else if (refused) {
-        send_report(c, {ChildReport::Refused, Step::None, 0, {}}, -1);
+    } else if (refused_err) {
+        send_report(c, {ChildReport::Refused, Step::None, refused_err, {}}, -1);
     }
     token_syscall(c, SYS_execve, reinterpret_cast<long>(c.path), reinterpret_cast<long>(c.argv),
                   reinterpret_cast<long>(c.envp));
@@ -320,11 +332,17 @@ int receive_report(int sock, ChildReport* r) {
     throw Error(msg, code);
 }
 
-bool in_foreground_of_tty() {
-    return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-}
-
 }  // namespace
+
+ListenerRefusal listener_refusal(int err, bool with_wait_killable, bool has_fallback) noexcept {
+    // EINVAL with WAIT_KILLABLE_RECV: a kernel older than 5.19, which does not know that flag.
+    if (err == EINVAL && with_wait_killable) return ListenerRefusal::RetryPlain;
+    // EBUSY: another listener exists for this task (the container runtime's). EINVAL without
+    // the new flag: no user notification at all (gVisor). Either way run-time decisions are
+    // impossible, and the profile's static fallback is the sandbox that can be had.
+    if ((err == EBUSY || err == EINVAL) && has_fallback) return ListenerRefusal::LoadFallback;
+    return ListenerRefusal::Fail;
+}
 
 void block_all_signals() {
     sigset_t all;
@@ -361,7 +379,6 @@ SpawnResult spawn(const SpawnOptions& o) {
     plan.privileges = o.privileges;
     plan.no_new_privs = o.no_new_privs;
     plan.landlock_fd = o.landlock ? o.landlock->fd() : -1;
-    plan.take_tty = in_foreground_of_tty();
     plan.parent = getpid();
 
     std::vector<sock_filter> program, fallback;
@@ -405,8 +422,6 @@ SpawnResult spawn(const SpawnOptions& o) {
 
     close(sv[1]);
     if (o.capture_output) close(out[1]), close(err[1]);
-    setpgid(pid, pid);  // may fail harmlessly if the child already did it or already exec'd
-    if (plan.take_tty) tcsetpgrp(STDIN_FILENO, pid);
 
     SpawnResult res;
     res.pid = pid;
@@ -421,7 +436,7 @@ SpawnResult spawn(const SpawnOptions& o) {
             report_child_failure(pid, r, o.argv[0]);
         }
         if (r.kind == ChildReport::Listener) res.listener_fd = fd;
-        if (r.kind == ChildReport::Refused) res.listener_refused = true;
+        if (r.kind == ChildReport::Refused) res.listener_refused = true, res.listener_refused_errno = r.err;
     }
     close(sv[0]);
     res.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));

@@ -2,26 +2,31 @@
 
 #include <dirent.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
 namespace vigil {
 
+// /proc/PID/status, not /proc/PID/stat: stat starts with the command name, which the process
+// chooses (prctl(PR_SET_NAME)) and which may contain ')', spaces or a newline, so a thread
+// named "x) S 1" or "x\n..." could make stat's fields say whatever it likes. status escapes
+// the name (a newline becomes "\n") and prints it on its own first line, so a line that
+// starts with "PPid:" is always the kernel's.
 std::optional<pid_t> parent_of(pid_t pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat;
-    if (!std::getline(f, stat)) return std::nullopt;
-    // The command name (field 2) may contain spaces and ')': parse from the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream rest(stat.substr(close + 1));
-    char state;
-    pid_t ppid;
-    if (!(rest >> state >> ppid)) return std::nullopt;
-    return ppid;
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(f, line);) {
+        if (line.rfind("PPid:", 0) != 0) continue;
+        size_t at = line.find_first_not_of(" \t", 5);
+        if (at == std::string::npos) return std::nullopt;
+        pid_t ppid = 0;
+        auto [end, ec] = std::from_chars(line.data() + at, line.data() + line.size(), ppid);
+        if (ec != std::errc() || end != line.data() + line.size() || ppid < 0) return std::nullopt;
+        return ppid;
+    }
+    return std::nullopt;
 }
 
 bool is_descendant_of(pid_t pid, pid_t ancestor) {

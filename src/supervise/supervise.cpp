@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -87,10 +88,44 @@ private:
     std::string line_;
 };
 
-bool sent_by_a_process(const signalfd_siginfo& si) {
-    int code = si.ssi_code;
-    return code == SI_USER || code == SI_QUEUE || code == SI_TKILL;
+// At most this many "ignored signal" lines per second; the rest are counted and reported with
+// the next line, so an app that floods vigil with signals cannot flood its log.
+constexpr int kIgnoredLogBurst = 5;
+
+const char* signal_abbrev(int sig) {
+    const char* n = sigabbrev_np(sig);
+    return n ? n : "?";
 }
+
+}  // namespace
+
+SignalOrigin signal_origin(int code, pid_t sender, pid_t self, bool pid1,
+                           const std::function<bool(pid_t)>& in_app_tree) {
+    // The terminal (Ctrl-C, window size, hang-up), timers and resource limits.
+    if (code == SI_KERNEL) return SignalOrigin::Outside;
+    if (code > 0) {
+        // Positive codes other than SI_KERNEL on a signal that reaches the signalfd are I/O
+        // signals (POLL_IN..POLL_HUP) that a process asked for with F_SETOWN/F_SETSIG on one of
+        // its own fds. vigil sets up none, so someone else pointed them at vigil.
+        return SignalOrigin::Unattributed;
+    }
+    if (code == SI_USER || code == SI_TKILL) {
+        // kill(), tgkill(), pidfd_send_signal() without siginfo: the kernel writes si_pid
+        // itself, and writes 0 for a sender outside vigil's PID namespace.
+        if (sender == 0 || sender == self) return SignalOrigin::Outside;
+        // As PID 1 every process that has a pid in our namespace is inside the container.
+        if (pid1) return SignalOrigin::App;
+        return in_app_tree(sender) ? SignalOrigin::App : SignalOrigin::Outside;
+    }
+    // Every other code <= 0 (SI_QUEUE, SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TIMER, SI_DETHREAD...)
+    // can be chosen by the sender with rt_sigqueueinfo, and so can the si_pid beside it. The
+    // kernel only overrides si_pid (with 0) for a sender in an ancestor PID namespace.
+    if (pid1 && sender != 0) return SignalOrigin::App;
+    if (!pid1 && sender > 0 && sender != self && in_app_tree(sender)) return SignalOrigin::App;
+    return SignalOrigin::Unattributed;
+}
+
+namespace {
 
 class Supervisor {
 public:
@@ -105,6 +140,9 @@ public:
         if (hooks_) hooks_->started(loop_, app_);
         reap();  // the app may have ended before the loop started
         if (!done_) loop_.run();
+        if (ignored_suppressed_ > 0)
+            spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+                         ignored_suppressed_);
         for (auto& r : relays_) r->drain();
         if (hooks_) hooks_->finished();
         return exit_code();
@@ -148,10 +186,13 @@ private:
     void on_signal(const signalfd_siginfo& si) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) return reap();
-        if (sent_by_a_process(si) && is_from_inside(static_cast<pid_t>(si.ssi_pid))) {
-            // The app is untrusted: it must not be able to stop its own supervisor.
-            spdlog::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox", sig,
-                         sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", si.ssi_pid);
+        pid_t self = getpid();
+        SignalOrigin origin = signal_origin(si.ssi_code, static_cast<pid_t>(si.ssi_pid), self, pid1_,
+                                            [self](pid_t p) { return is_descendant_of(p, self); });
+        if (origin != SignalOrigin::Outside) {
+            // The app is untrusted: it must not be able to stop its own supervisor, nor make
+            // vigil act as if the operator had asked.
+            log_ignored(sig, si, origin);
             return;
         }
         if (app_status_) {
@@ -160,15 +201,35 @@ private:
         }
         spdlog::debug("forwarding signal {} to the app", sig);
         forward(sig);
-        if ((sig == SIGTERM || sig == SIGINT) && stop_timer_ < 0) arm_stop_timer();
+        // Ctrl-C typed on the terminal (SI_KERNEL) is the user talking to the app, which has no
+        // terminal of its own to get it from: a REPL that catches it must live on. A SIGINT or
+        // SIGTERM that someone sent is a request to stop, with the stop timeout behind it.
+        bool typed = sig == SIGINT && si.ssi_code == SI_KERNEL;
+        if ((sig == SIGTERM || sig == SIGINT) && !typed && stop_timer_ < 0) arm_stop_timer();
     }
 
-    bool is_from_inside(pid_t sender) const {
-        if (sender == 0 || sender == getpid()) return false;
-        // As PID 1 every process that has a pid in our namespace is inside the container;
-        // senders from outside it appear as pid 0.
-        if (pid1_) return true;
-        return is_descendant_of(sender, getpid());
+    void log_ignored(int sig, const signalfd_siginfo& si, SignalOrigin origin) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - ignored_window_ >= std::chrono::seconds(1)) {
+            if (ignored_suppressed_ > 0)
+                spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+                             ignored_suppressed_);
+            ignored_window_ = now;
+            ignored_logged_ = 0;
+            ignored_suppressed_ = 0;
+        }
+        if (ignored_logged_ >= kIgnoredLogBurst) {
+            ++ignored_suppressed_;
+            return;
+        }
+        ++ignored_logged_;
+        if (origin == SignalOrigin::App)
+            spdlog::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox (si_code {})", sig,
+                         signal_abbrev(sig), si.ssi_pid, si.ssi_code);
+        else
+            spdlog::warn("ignored signal {} ({}) with si_code {}: its sender cannot be told apart from the app "
+                         "(it claims pid {}); send signals to vigil with kill(2)",
+                         sig, signal_abbrev(sig), si.ssi_code, si.ssi_pid);
     }
 
     void forward(int sig) {
@@ -257,6 +318,9 @@ private:
     bool cleaning_up_ = false;
     std::optional<int> app_status_;
     std::vector<std::unique_ptr<OutputRelay>> relays_;
+    std::chrono::steady_clock::time_point ignored_window_{};
+    int ignored_logged_ = 0;
+    int ignored_suppressed_ = 0;
 };
 
 }  // namespace

@@ -57,6 +57,32 @@ expect "keeping a capability the container lacks: exit" "125" "$rc"
 [[ $err == *"cannot keep capability SYS_PTRACE"* ]] || fail "message names the capability: $err"
 echo "ok: message names the capability"
 
+# Root without CAP_SETPCAP (a container started with --cap-drop ALL plus a few --cap-add, or
+# under capsh --drop=cap_setpcap): the bounding set cannot be changed. With no_new_privs that is
+# harmless (execve never gives back more than the permitted set), so vigil goes on; without it
+# a root app would regain the whole bounding set at its next execve, so vigil refuses.
+st=$(capsh --drop=cap_setpcap -- -c "exec \"$VIGIL\" run -p \"$T/drop.toml\" -- \"$P\" status")
+for set in CapEff CapPrm CapInh CapAmb; do
+    expect "root without CAP_SETPCAP drops everything from $set" "0000000000000000" "$(field $set "$st")"
+done
+expect "root without CAP_SETPCAP: no_new_privs" "1" "$(field NoNewPrivs "$st")"
+st=$(capsh --drop=cap_setpcap -- -c "exec \"$VIGIL\" run -p \"$T/keep.toml\" -- \"$P\" status")
+expect "root without CAP_SETPCAP keeps NET_BIND_SERVICE: CapAmb" "0000000000000400" "$(field CapAmb "$st")"
+expect "root without CAP_SETPCAP keeps NET_BIND_SERVICE: CapEff" "0000000000000400" "$(field CapEff "$st")"
+st=$(capsh --drop=all -- -c "exec \"$VIGIL\" run -p \"$T/drop.toml\" -- \"$P\" status")
+expect "empty bounding set (--cap-drop ALL): nothing to drop" "0000000000000000" "$(field CapBnd "$st")"
+cat >"$T/nonnp.toml" <<'TOML'
+[process]
+no_new_privs = false
+capabilities = []
+TOML
+set +e
+err=$(capsh --drop=cap_setpcap -- -c "exec \"$VIGIL\" run -p \"$T/nonnp.toml\" -- \"$P\" status" 2>&1); rc=$?
+set -e
+expect "root without CAP_SETPCAP nor no_new_privs: exit" "125" "$rc"
+[[ $err == *"from the bounding set: vigil lacks CAP_SETPCAP"*"no_new_privs = true"* ]] || fail "message says why and what to do: $err"
+echo "ok: message says why and what to do"
+
 # Non-root vigil.
 st=$(setpriv --reuid 65534 --regid 65534 --clear-groups -- "$VIGIL" run -p "$T/drop.toml" -- "$P" status)
 expect "non-root drop: CapEff" "0000000000000000" "$(field CapEff "$st")"
