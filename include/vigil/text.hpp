@@ -22,12 +22,16 @@ std::string json_escape(std::string_view s);
 // A TOML basic string, quotes included: valid UTF-8, ", \ and control characters escaped.
 // Safe wherever a TOML value may stand, whatever `s` holds (]], """, newlines).
 std::string toml_string(std::string_view s);
+// A TOML key: bare when it is made of A-Za-z0-9_- only, else quoted as toml_string.
+std::string toml_key(std::string_view s);
 // Text safe to follow "# " on one TOML comment line: valid UTF-8, no control character but tab
 // (TOML forbids them in comments), and no line break that could start a line of its own.
 std::string toml_comment(std::string_view s);
 // One printable log line's worth of `s`: backslash, control characters and bytes that are not
 // UTF-8 become \\, \n, \t, \xNN, so an app-chosen name can never start a forged log line.
-std::string log_escape(std::string_view s);
+// With continuation_lines, a line break is kept but followed by two spaces: every line after
+// the first of a log entry is indented, so none can pass for an entry of its own.
+std::string log_escape(std::string_view s, bool continuation_lines = false);
 // `s` for HTML text or a double- or single-quoted attribute: valid UTF-8, & < > " ' escaped,
 // control characters other than tab and newline replaced by U+FFFD.
 std::string html_escape(std::string_view s);

@@ -111,6 +111,14 @@ std::string json_escape(std::string_view s) { return walk(s, quoted_ascii, repla
 
 std::string toml_string(std::string_view s) { return "\"" + walk(s, quoted_ascii, replace_bad) + "\""; }
 
+std::string toml_key(std::string_view s) {
+    bool bare = !s.empty();
+    for (char c : s)
+        bare = bare && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '_' || c == '-');
+    return bare ? std::string(s) : toml_string(s);
+}
+
 std::string toml_comment(std::string_view s) {
     return walk(
         s,
@@ -123,12 +131,12 @@ std::string toml_comment(std::string_view s) {
         replace_bad);
 }
 
-std::string log_escape(std::string_view s) {
+std::string log_escape(std::string_view s, bool continuation_lines) {
     return walk(
         s,
-        [](std::string& out, unsigned char c) {
-            if (c == '\\') out += "\\\\";
-            else if (c == '\n') out += "\\n";
+        [continuation_lines](std::string& out, unsigned char c) {
+            if (c == '\\') out += continuation_lines ? "\\" : "\\\\";
+            else if (c == '\n') out += continuation_lines ? "\n  " : "\\n";
             else if (c == '\r') out += "\\r";
             else if (c == '\t') out += "\\t";
             else if (c < 0x20 || c == 0x7F) append_hex_byte(out, "\\x", c);
