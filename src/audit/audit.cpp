@@ -258,8 +258,9 @@ struct AuditSink::State {
     std::map<std::string, uint64_t> rate_limited_by_syscall;
     std::chrono::system_clock::time_point rate_limited_since{};
 
-    // Lines the sink did not take in time.
+    // Lines the sink did not take in time, and the decisions they stood for.
     uint64_t dropped = 0;
+    uint64_t dropped_decisions = 0;
     std::chrono::system_clock::time_point dropped_since{};
 
     static std::string key(const AuditEvent& e) {
@@ -275,9 +276,11 @@ struct AuditSink::State {
 
     // Under mu. `always`: notices about the trail itself and the summary, which must get in
     // (they are few and small); every other line is dropped and counted when the queue is full.
-    void enqueue(std::string line, bool always = false) {
+    // `decisions`: how many decisions the line stands for (a Repeated line: its count).
+    void enqueue(std::string line, bool always = false, uint64_t decisions = 0) {
         if (!always && queued_bytes + line.size() > limits.max_queued_bytes) {
             if (dropped++ == 0) dropped_since = std::chrono::system_clock::now();
+            dropped_decisions += decisions;
             return;
         }
         queued_bytes += line.size();
@@ -322,7 +325,7 @@ struct AuditSink::State {
             ev.repeated = r.count;
             ev.until = r.last;
             ev.args.reset();  // the first line has them; repeats differ only there
-            enqueue(format(ev));
+            enqueue(format(ev), false, r.count);
             // Still going on: count the next stretch in a longer window, from now.
             r.first.time = r.last;
             r.count = 0;
@@ -351,10 +354,12 @@ struct AuditSink::State {
             rate_limited_by_syscall.clear();
         }
         if (dropped > 0 && (final || queued_bytes < limits.max_queued_bytes / 2)) {
-            notice(fmt::format("{} audit lines dropped in {} s: the audit sink did not keep up (each "
-                               "decision is still counted in the summary)",
-                               dropped, seconds_between(dropped_since, std::chrono::system_clock::now())));
+            notice(fmt::format("{} audit lines dropped in {} s, standing for {} decisions: the audit "
+                               "sink did not keep up (each decision is still counted in the summary)",
+                               dropped, seconds_between(dropped_since, std::chrono::system_clock::now()),
+                               dropped_decisions));
             dropped = 0;
+            dropped_decisions = 0;
         }
     }
 
@@ -478,7 +483,7 @@ void AuditSink::write(const AuditEvent& e) {
                                               st.limits.repeat_window});
         st.next_close = std::min(st.next_close, now + st.limits.repeat_window);
     }
-    st.enqueue(st.format(e));
+    st.enqueue(st.format(e), false, 1);
 }
 
 std::map<std::string, AuditSink::Counts> AuditSink::counts() const {

@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "learn_internal.hpp"
 #include "vigil/syscalls.hpp"
@@ -48,12 +49,49 @@ const char* bar_colour(const SyscallStats& s) {
     return "#7a5bbf";                         // both
 }
 
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-}
+// The report directory may be reachable by the app (it ran as the same user, or wrote there):
+// nothing is followed through a symlink it planted, and no file it made is written into.
+// Each file is new (O_EXCL) and renamed into place, which replaces a planted link itself.
+class ReportDir {
+public:
+    explicit ReportDir(const std::string& dir) : dir_(dir) {
+        if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create " + dir);
+        fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd_ < 0) throw_errno("cannot open the report directory " + dir + " (a symlink is refused)");
+    }
+    ~ReportDir() { close(fd_); }
+    ReportDir(const ReportDir&) = delete;
+    ReportDir& operator=(const ReportDir&) = delete;
+
+    void write(const std::string& name, const std::string& text) {
+        std::string tmp = "." + name + "." + std::to_string(getpid()) + ".tmp";
+        unlinkat(fd_, tmp.c_str(), 0);  // a leftover of ours, or a planted entry: never opened
+        int fd = openat(fd_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) throw_errno("cannot create " + dir_ + "/" + tmp);
+        const char* p = text.data();
+        size_t left = text.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                int err = errno;
+                close(fd);
+                unlinkat(fd_, tmp.c_str(), 0);
+                errno = err;
+                throw_errno("cannot write " + dir_ + "/" + name);
+            }
+            p += n;
+            left -= static_cast<size_t>(n);
+        }
+        if (close(fd) != 0) throw_errno("cannot write " + dir_ + "/" + name);
+        if (renameat(fd_, tmp.c_str(), fd_, name.c_str()) != 0)
+            throw_errno("cannot rename " + dir_ + "/" + tmp + " to " + name);
+    }
+
+private:
+    std::string dir_;
+    int fd_ = -1;
+};
 
 }  // namespace
 
@@ -198,11 +236,11 @@ std::string render_json(const LearnedStats& stats, const WriteOptions& options) 
 }  // namespace
 
 void write_report(const std::string& dir, const LearnedStats& stats, const WriteOptions& options) {
-    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create " + dir);
+    ReportDir out(dir);
     std::string svg = render_svg(stats);
-    write_file(dir + "/syscalls.svg", svg);
-    write_file(dir + "/report.html", render_html(stats, options, svg));
-    write_file(dir + "/learned.json", render_json(stats, options));
+    out.write("syscalls.svg", svg);
+    out.write("report.html", render_html(stats, options, svg));
+    out.write("learned.json", render_json(stats, options));
 }
 
 }  // namespace vigil::learn

@@ -117,7 +117,7 @@ uint64_t union_of_flags(const SyscallStats* s) {
     uint64_t all = 0;
     if (!s) return all;
     if (const auto* v = values(*s, kArgFlags))
-        for (const auto& f : *v) all |= parse_number(f).value_or(0);
+        for (const auto& f : *v) all |= text::parse_c_number(f).value_or(0);
     return all;
 }
 
@@ -163,7 +163,8 @@ std::vector<Rule> rules_for(const std::string& name, const SyscallStats& s,
             return namespace_rule(union_of_flags(&s), kNamespaceFlags | kNewTime,
                                   "beyond those seen");
         case SYS_ioctl:
-            return valued_rules(s, kArgRequest, max, "arg1 & 0xffffffff", parse_number);
+            return valued_rules(s, kArgRequest, max, "arg1 & 0xffffffff",
+                                [](const std::string& v) { return text::parse_c_number(v); });
         case SYS_prctl:
             return valued_rules(s, kArgOption, max, "arg0", prctl_option_value);
         default:

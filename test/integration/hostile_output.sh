@@ -43,6 +43,19 @@ expect_eq "the learned TOML is UTF-8 and forges nothing" ok "$(tail -n1 "$TMP/to
 if grep -a -q '^\[vigil\]\|^y=\|^\[t\]\|^\[x\]' "$TMP/learned.toml"; then fail "a forged line in the TOML"; else pass; fi
 if grep -a -q '^vigil\[1\] erro' "$TMP/learn.err"; then fail "a forged log line"; else pass; fi
 
+# The report directory: a symlink planted where a report file goes is replaced, never followed;
+# a report directory that is itself a symlink is refused.
+mkdir "$TMP/report2"
+echo precious > "$TMP/victim"
+ln -s "$TMP/victim" "$TMP/report2/learned.json"
+"$VIGIL" learn -o "$TMP/learned2.toml" --report "$TMP/report2" -- "$APP" "$TMP" > /dev/null 2> "$TMP/learn2.err"
+expect_eq "learn with a planted link in the report dir" 0 "$?"
+expect_eq "the link's target is untouched" precious "$(cat "$TMP/victim")"
+if [ -f "$TMP/report2/learned.json" ] && [ ! -L "$TMP/report2/learned.json" ]; then pass; else fail "learned.json is not a regular file"; fi
+ln -s "$TMP/report2" "$TMP/report-link"
+"$VIGIL" learn -o "$TMP/learned3.toml" --report "$TMP/report-link" -- "$APP" "$TMP" > /dev/null 2> "$TMP/learn3.err"
+expect_eq "a report directory that is a symlink is refused" 125 "$?"
+
 # --- log lines: a name holding a newline and a fake entry, in text and JSON logs ---------------
 "$VIGIL" run -- $'/nonexistent\nvigil[1] error: forged\xff' > /dev/null 2> "$TMP/log.txt"
 if grep -a -q '^vigil\[1\] error: forged' "$TMP/log.txt"; then fail "a forged text log line"; else pass; fi
@@ -146,8 +159,12 @@ written = sum(1 if l["event"] == "decision" else l.get("count", 0)
               for l in lines if l["event"] in ("decision", "repeated"))
 lost = 0
 for l in lines:
-    if l["event"] == "notice" and re.search(r"audit (lines dropped|events not written)", l["reason"]):
-        lost += int(l["reason"].split()[0])
+    if l["event"] != "notice":
+        continue
+    if m := re.search(r"^(\d+) audit events not written", l["reason"]):
+        lost += int(m[1])
+    if m := re.search(r"audit lines dropped .* standing for (\d+) decisions", l["reason"]):
+        lost += int(m[1])
 summary = lines[-1]
 assert summary["event"] == "summary", summary
 total = sum(summary["totals"].values())
