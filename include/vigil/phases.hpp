@@ -12,17 +12,29 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
 #include "vigil/event_loop.hpp"
 #include "vigil/profile.hpp"
 
+namespace re2 {
+class RE2;
+}
+
 namespace vigil {
 
 enum class Phase { Startup = 0, Ready = 1 };
 const char* phase_name(Phase p);
+
+// [phases.ready] output_match is RE2 syntax (https://github.com/google/re2/wiki/Syntax), matched
+// anywhere in a line: RE2 runs in time linear in the line and in bounded memory whatever the
+// app prints, where a backtracking engine (std::regex) recursed once per character and crashed
+// vigil on a 65,000-character line. Backreferences and lookaround are therefore not available.
+// Why `pattern` is not a usable output_match (RE2's message), or nullopt when it is.
+std::optional<std::string> validate_output_regex(const std::string& pattern);
+// The longest part of a line the matcher looks at; the output relay keeps lines to this size.
+inline constexpr size_t kMaxOutputLine = 65536;
 
 // True when /proc/net/tcp-format `contents` has a socket in LISTEN state on `port`.
 bool proc_net_tcp_listening(std::string_view contents, int port);
@@ -91,7 +103,10 @@ private:
     EventLoop* loop_ = nullptr;
     pid_t pid_ = -1;
     bool probing_ = false;
-    std::optional<std::regex> output_re_;
+    struct Re2Deleter {
+        void operator()(re2::RE2* re) const;
+    };
+    std::unique_ptr<re2::RE2, Re2Deleter> output_re_;
     std::optional<LoopbackUrl> url_;
     std::unique_ptr<HttpProbe> http_;
     int after_timer_ = -1, timeout_timer_ = -1, tcp_timer_ = -1, http_timer_ = -1;

@@ -101,7 +101,7 @@ struct NotifyPolicy {
 struct ReadyCondition {
     std::optional<int> tcp_listen;          // a TCP port in LISTEN state (any address)
     std::optional<std::string> http_get;    // URL on loopback answering 2xx
-    std::optional<std::string> output_match;  // ECMAScript regex on a line of the app's stdout/stderr
+    std::optional<std::string> output_match;  // RE2 regex searched in a line of the app's stdout/stderr
     std::optional<int> after_ms;            // a fixed delay
     int timeout_ms = 0;                     // 0: wait forever; else give up (stay in startup, log)
 };

@@ -5,12 +5,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "vigil/error.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil {
 
@@ -22,6 +27,7 @@ const char* kind_name(AuditKind k) {
         case AuditKind::Phase: return "phase";
         case AuditKind::Notice: return "notice";
         case AuditKind::Summary: return "summary";
+        case AuditKind::Repeated: return "repeated";
     }
     return "?";
 }
@@ -36,7 +42,7 @@ const char* outcome_name(AuditOutcome o) {
     return "?";
 }
 
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+using text::hex;
 
 std::string host_name() {
     char buf[256] = {};
@@ -58,10 +64,21 @@ const char* fhir_outcome(const AuditEvent& e) {
     }
 }
 
+bool is_decision(const AuditEvent& e) {
+    return e.kind == AuditKind::Decision || e.kind == AuditKind::Repeated;
+}
+
+std::string seconds_between(std::chrono::system_clock::time_point a,
+                            std::chrono::system_clock::time_point b) {
+    double s = std::chrono::duration<double>(b - a).count();
+    return fmt::format("{:.1f}", s < 0 ? 0.0 : s);
+}
+
 std::string describe(const AuditEvent& e) {
     std::string s;
     switch (e.kind) {
         case AuditKind::Decision:
+        case AuditKind::Repeated:
             s = (e.complain ? "would be " : "") + e.decision + " for " + e.syscall;
             break;
         case AuditKind::Phase: s = "phase " + e.phase; break;
@@ -69,6 +86,8 @@ std::string describe(const AuditEvent& e) {
     }
     if (!e.rule.empty()) s += " by " + e.rule;
     if (!e.reason.empty()) s += ": " + e.reason;
+    if (e.kind == AuditKind::Repeated)
+        s += fmt::format(" (repeated {} times in {} s)", e.repeated, seconds_between(e.time, e.until));
     return s;
 }
 
@@ -84,7 +103,8 @@ nlohmann::json fhir_entity(const AuditEvent& e) {
     add("phase", e.phase);
     add("rule", e.rule);
     add("decision", e.decision);
-    add("mode", e.kind == AuditKind::Decision ? (e.complain ? "complain" : "enforce") : "");
+    add("mode", is_decision(e) ? (e.complain ? "complain" : "enforce") : "");
+    if (e.kind == AuditKind::Repeated) add("repeated", std::to_string(e.repeated));
     if (e.args) {
         std::string raw;
         for (uint64_t a : *e.args) raw += (raw.empty() ? "" : ",") + hex(a);
@@ -104,10 +124,9 @@ nlohmann::json fhir_entity(const AuditEvent& e) {
 nlohmann::json fhir_agent(const AuditEvent& e) {
     nlohmann::json agent = {
         {"type", {{"coding", {coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                     e.kind == AuditKind::Decision ? "AUT" : "CST",
-                                     e.kind == AuditKind::Decision ? "author (originator)"
-                                                                   : "custodian")}}}},
-        {"requestor", e.kind == AuditKind::Decision},
+                                     is_decision(e) ? "AUT" : "CST",
+                                     is_decision(e) ? "author (originator)" : "custodian")}}}},
+        {"requestor", is_decision(e)},
     };
     if (e.pid > 0) {
         agent["who"] = {{"identifier", {{"system", "urn:vigil:pid"}, {"value", std::to_string(e.pid)}}},
@@ -160,13 +179,19 @@ nlohmann::json audit_json(const AuditEvent& e) {
     if (!e.rule.empty()) j["rule"] = e.rule;
     if (!e.decision.empty()) j["decision"] = e.decision;
     j["outcome"] = e.complain ? "allowed" : outcome_name(e.outcome);
-    if (e.kind == AuditKind::Decision) j["mode"] = e.complain ? "complain" : "enforce";
+    if (is_decision(e)) j["mode"] = e.complain ? "complain" : "enforce";
     if (!e.reason.empty()) j["reason"] = e.reason;
+    if (e.kind == AuditKind::Repeated) {
+        j["count"] = e.repeated;
+        j["until"] = rfc3339(e.until);
+        j["message"] = fmt::format("repeated {} times in {} s", e.repeated,
+                                   seconds_between(e.time, e.until));
+    }
     return j;
 }
 
 nlohmann::json audit_fhir(const AuditEvent& e) {
-    bool decision = e.kind == AuditKind::Decision;
+    bool decision = is_decision(e);
     nlohmann::json j = {
         {"resourceType", "AuditEvent"},
         {"type", decision ? coding("http://dicom.nema.org/resources/ontology/DCM", "110113",
@@ -187,68 +212,307 @@ nlohmann::json audit_fhir(const AuditEvent& e) {
                            "Application Server")}}}},
         {"entity", {fhir_entity(e)}},
     };
+    if (e.kind == AuditKind::Repeated) j["period"] = {{"start", rfc3339(e.time)}, {"end", rfc3339(e.until)}};
     return j;
 }
 
-AuditSink::AuditSink(const std::string& sink, const std::string& format) {
-    if (format == "fhir") fhir_ = true;
+// Everything the writer thread touches lives here, owned jointly by the sink and the thread:
+// when the sink is stuck at exit the thread is let go with its own reference, never with
+// pointers into a destroyed sink.
+struct AuditSink::State {
+    using Clock = std::chrono::steady_clock;
+
+    AuditLimits limits;
+    int fd = -1;
+    bool own_fd = false;
+    bool fhir = false;
+
+    std::mutex mu;
+    std::condition_variable wake;     // the writer: lines queued, or stop
+    std::condition_variable written;  // flush() and close: the queue went out
+    std::deque<std::string> queue;
+    size_t queued_bytes = 0;
+    bool writing = false;  // a batch is in write(2), outside the lock
+    bool stopping = false;
+    bool stopped = false;
+
+    // What the trail counts.
+    std::map<std::string, Counts> counts;
+    std::vector<std::string> phases;
+
+    // Aggregation of identical decisions.
+    struct Repeat {
+        AuditEvent first;                 // the event written in full (or the window's first)
+        uint64_t count = 0;               // identical events since, not written
+        std::chrono::system_clock::time_point last{};
+        Clock::time_point window_end;
+        std::chrono::milliseconds window;
+    };
+    std::map<std::string, Repeat> repeats;
+    Clock::time_point next_close = Clock::time_point::max();  // the earliest window_end
+
+    // Token bucket for decision lines.
+    double tokens = 0;
+    Clock::time_point refilled = Clock::now();
+    uint64_t rate_limited = 0;
+    std::map<std::string, uint64_t> rate_limited_by_syscall;
+    std::chrono::system_clock::time_point rate_limited_since{};
+
+    // Lines the sink did not take in time, and the decisions they stood for.
+    uint64_t dropped = 0;
+    uint64_t dropped_decisions = 0;
+    std::chrono::system_clock::time_point dropped_since{};
+
+    static std::string key(const AuditEvent& e) {
+        return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", e.syscall, e.decision, e.rule,
+                           e.reason, e.pid, e.complain, static_cast<int>(e.outcome));
+    }
+
+    std::string format(const nlohmann::json& j) const {
+        // Invalid UTF-8 from the app (thread names, paths) becomes U+FFFD: the line stays JSON.
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+    std::string format(const AuditEvent& e) const { return format(fhir ? audit_fhir(e) : audit_json(e)); }
+
+    // Under mu. `always`: notices about the trail itself and the summary, which must get in
+    // (they are few and small); every other line is dropped and counted when the queue is full.
+    // `decisions`: how many decisions the line stands for (a Repeated line: its count).
+    void enqueue(std::string line, bool always = false, uint64_t decisions = 0) {
+        if (!always && queued_bytes + line.size() > limits.max_queued_bytes) {
+            if (dropped++ == 0) dropped_since = std::chrono::system_clock::now();
+            dropped_decisions += decisions;
+            return;
+        }
+        queued_bytes += line.size();
+        queue.push_back(std::move(line));
+        wake.notify_one();
+    }
+
+    void notice(const std::string& reason, std::vector<std::pair<std::string, std::string>> decoded = {}) {
+        AuditEvent n;
+        n.kind = AuditKind::Notice;
+        n.reason = reason;
+        n.decoded = std::move(decoded);
+        enqueue(format(n), true);
+    }
+
+    bool take_token(Clock::time_point now) {
+        double elapsed = std::chrono::duration<double>(now - refilled).count();
+        refilled = now;
+        tokens = std::min(limits.burst, tokens + elapsed * limits.rate_per_second);
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+    }
+
+    // Under mu: windows that ended give their Repeated line; with `all`, every window ends.
+    void close_windows(Clock::time_point now, bool all) {
+        if (!all && now < next_close) return;  // every event looks: keep it O(1) until then
+        next_close = Clock::time_point::max();
+        for (auto it = repeats.begin(); it != repeats.end();) {
+            Repeat& r = it->second;
+            if (!all && now < r.window_end) {
+                next_close = std::min(next_close, r.window_end);
+                ++it;
+                continue;
+            }
+            if (r.count == 0) {
+                it = repeats.erase(it);
+                continue;
+            }
+            AuditEvent ev = r.first;
+            ev.kind = AuditKind::Repeated;
+            ev.repeated = r.count;
+            ev.until = r.last;
+            ev.args.reset();  // the first line has them; repeats differ only there
+            enqueue(format(ev), false, r.count);
+            // Still going on: count the next stretch in a longer window, from now.
+            r.first.time = r.last;
+            r.count = 0;
+            r.window = std::min(r.window * 2, limits.max_window);
+            r.window_end = now + r.window;
+            if (all) {
+                it = repeats.erase(it);
+            } else {
+                next_close = std::min(next_close, r.window_end);
+                ++it;
+            }
+        }
+    }
+
+    // Under mu: say what the rate limit held back and what the sink did not take.
+    void report_losses(bool final) {
+        if (rate_limited > 0 && (final || tokens >= 1)) {
+            std::vector<std::pair<std::string, std::string>> per;
+            for (auto& [name, n] : rate_limited_by_syscall) per.emplace_back(name, std::to_string(n));
+            notice(fmt::format("{} audit events not written in {} s: more than {} decisions per second "
+                               "(each is still counted in the summary)",
+                               rate_limited, seconds_between(rate_limited_since, std::chrono::system_clock::now()),
+                               limits.rate_per_second),
+                   std::move(per));
+            rate_limited = 0;
+            rate_limited_by_syscall.clear();
+        }
+        if (dropped > 0 && (final || queued_bytes < limits.max_queued_bytes / 2)) {
+            notice(fmt::format("{} audit lines dropped in {} s, standing for {} decisions: the audit "
+                               "sink did not keep up (each decision is still counted in the summary)",
+                               dropped, seconds_between(dropped_since, std::chrono::system_clock::now()),
+                               dropped_decisions));
+            dropped = 0;
+            dropped_decisions = 0;
+        }
+    }
+
+    void housekeeping(bool final) {
+        close_windows(Clock::now(), final);
+        report_losses(final);
+    }
+
+    void write_all(const std::string& data) {
+        const char* p = data.data();
+        size_t left = data.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return;  // the audit trail must not take the supervisor down
+            p += n;
+            left -= static_cast<size_t>(n);
+        }
+    }
+
+    // The writer thread: the only place that blocks on the sink.
+    static void run(std::shared_ptr<State> st) {
+        std::unique_lock lock(st->mu);
+        for (;;) {
+            st->wake.wait_for(lock, std::chrono::milliseconds(250),
+                              [&] { return !st->queue.empty() || st->stopping; });
+            if (!st->stopping) st->housekeeping(false);
+            if (st->queue.empty()) {
+                st->written.notify_all();
+                if (st->stopping) break;
+                continue;
+            }
+            std::deque<std::string> batch;
+            batch.swap(st->queue);
+            st->queued_bytes = 0;
+            st->writing = true;
+            lock.unlock();
+            // One write(2) per line: lines from a crash or another writer never interleave.
+            for (const auto& line : batch) st->write_all(line);
+            lock.lock();
+            st->writing = false;
+            if (st->queue.empty()) st->written.notify_all();
+        }
+        st->stopped = true;
+        if (st->own_fd) close(st->fd);
+        st->written.notify_all();
+    }
+};
+
+AuditSink::AuditSink(const std::string& sink, const std::string& format, const AuditLimits& limits)
+    : st_(std::make_shared<State>()) {
+    st_->limits = limits;
+    st_->tokens = limits.burst;
+    if (format == "fhir") st_->fhir = true;
     else if (format != "json")
         throw Error("audit format \"" + format + "\" is not one of: json, fhir");
     if (sink.empty() || sink == "stderr") {
-        fd_ = STDERR_FILENO;
-        return;
+        st_->fd = STDERR_FILENO;
+    } else {
+        // Opened before the app starts, and never through a symlink: a sink in a directory the
+        // app can write to must not let it point vigil's appends at another file. O_NONBLOCK
+        // only for the open: a FIFO without a reader fails (ENXIO) instead of hanging vigil;
+        // the writer thread then writes blocking, off the event loop.
+        int fd = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+        if (fd < 0 && errno == ELOOP)
+            throw Error("cannot open the audit sink " + sink + ": it is a symlink (give the file's real path)");
+        if (fd < 0 && errno == ENXIO)
+            throw Error("cannot open the audit sink " + sink + ": it is a FIFO with no reader (start the reader first)");
+        if (fd < 0) throw_errno("cannot open the audit sink " + sink);
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+            close(fd);
+            throw_errno("fcntl(F_SETFL) on the audit sink " + sink);
+        }
+        st_->fd = fd;
+        st_->own_fd = true;
     }
-    // Opened before the app starts, and never through a symlink: a sink in a directory the
-    // app can write to must not let it point vigil's appends at another file.
-    fd_ = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd_ < 0 && errno == ELOOP)
-        throw Error("cannot open the audit sink " + sink + ": it is a symlink (give the file's real path)");
-    if (fd_ < 0) throw_errno("cannot open the audit sink " + sink);
-    own_fd_ = true;
+    std::thread(State::run, st_).detach();
 }
 
 AuditSink::~AuditSink() {
-    if (own_fd_) close(fd_);
-}
-
-void AuditSink::emit(const nlohmann::json& j) {
-    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    const char* p = line.data();
-    size_t left = line.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd_, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // the audit trail must not take the supervisor down
-        p += n;
-        left -= static_cast<size_t>(n);
+    std::unique_lock lock(st_->mu);
+    st_->housekeeping(true);
+    st_->stopping = true;
+    st_->wake.notify_one();
+    if (!st_->written.wait_for(lock, st_->limits.close_wait, [&] { return st_->stopped; })) {
+        size_t pending = st_->queue.size();
+        lock.unlock();
+        // The thread keeps its share of the state and ends with the process.
+        spdlog::warn("the audit sink did not take the trail's last lines within {} ms ({} lines "
+                     "still queued): they are lost",
+                     st_->limits.close_wait.count(), pending + (st_->writing ? 1 : 0));
     }
 }
 
+bool AuditSink::flush(std::chrono::milliseconds max_wait) {
+    std::unique_lock lock(st_->mu);
+    st_->wake.notify_one();
+    return st_->written.wait_for(lock, max_wait,
+                                 [&] { return (st_->queue.empty() && !st_->writing) || st_->stopped; });
+}
+
 void AuditSink::write(const AuditEvent& e) {
-    std::lock_guard lock(mu_);
+    State& st = *st_;
+    std::lock_guard lock(st.mu);
     if (e.kind == AuditKind::Decision) {
-        Counts& c = counts_[e.syscall];
+        Counts& c = st.counts[e.syscall];
         if (e.complain && e.outcome != AuditOutcome::Allowed) ++c.would_deny;
         else if (e.outcome == AuditOutcome::Allowed) ++c.allowed;
         else if (e.outcome == AuditOutcome::Killed) ++c.killed;
         else ++c.denied;
     }
-    if (e.kind == AuditKind::Phase) phases_.push_back(e.phase);
-    emit(fhir_ ? audit_fhir(e) : audit_json(e));
+    if (e.kind == AuditKind::Phase) st.phases.push_back(e.phase);
+    auto now = State::Clock::now();
+    st.close_windows(now, false);
+    if (e.kind != AuditKind::Decision) {
+        st.enqueue(st.format(e));
+        return;
+    }
+    std::string key = State::key(e);
+    if (auto it = st.repeats.find(key); it != st.repeats.end()) {
+        ++it->second.count;
+        it->second.last = e.time;
+        return;
+    }
+    if (!st.take_token(now)) {
+        if (st.rate_limited++ == 0) st.rate_limited_since = e.time;
+        ++st.rate_limited_by_syscall[e.syscall];
+        return;
+    }
+    st.report_losses(false);
+    if (st.repeats.size() < st.limits.max_repeat_keys) {
+        st.repeats.emplace(key, State::Repeat{e, 0, e.time, now + st.limits.repeat_window,
+                                              st.limits.repeat_window});
+        st.next_close = std::min(st.next_close, now + st.limits.repeat_window);
+    }
+    st.enqueue(st.format(e), false, 1);
 }
 
 std::map<std::string, AuditSink::Counts> AuditSink::counts() const {
-    std::lock_guard lock(mu_);
-    return counts_;
+    std::lock_guard lock(st_->mu);
+    return st_->counts;
 }
 
 void AuditSink::write_summary() {
-    std::lock_guard lock(mu_);
+    State& st = *st_;
+    std::lock_guard lock(st.mu);
+    st.housekeeping(true);
     AuditEvent e;
     e.kind = AuditKind::Summary;
     Counts total;
     nlohmann::json per = nlohmann::json::object();
-    for (auto& [name, c] : counts_) {
+    for (auto& [name, c] : st.counts) {
         per[name] = {{"allowed", c.allowed}, {"denied", c.denied}, {"killed", c.killed},
                      {"would_deny", c.would_deny}};
         e.decoded.emplace_back(name, fmt::format("allowed={} denied={} killed={} would_deny={}",
@@ -261,9 +525,9 @@ void AuditSink::write_summary() {
     e.reason = fmt::format("{} decisions: {} allowed, {} denied, {} killed, {} would be denied",
                            total.allowed + total.denied + total.killed + total.would_deny,
                            total.allowed, total.denied, total.killed, total.would_deny);
-    if (!phases_.empty()) e.phase = phases_.back();
-    if (fhir_) {
-        emit(audit_fhir(e));
+    if (!st.phases.empty()) e.phase = st.phases.back();
+    if (st.fhir) {
+        st.enqueue(st.format(audit_fhir(e)), true);
         return;
     }
     nlohmann::json j = audit_json(e);
@@ -272,8 +536,8 @@ void AuditSink::write_summary() {
     j["decisions"] = per;
     j["totals"] = {{"allowed", total.allowed}, {"denied", total.denied}, {"killed", total.killed},
                    {"would_deny", total.would_deny}};
-    j["phases"] = phases_;
-    emit(j);
+    j["phases"] = st.phases;
+    st.enqueue(st.format(j), true);
 }
 
 }  // namespace vigil

@@ -4,34 +4,25 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "learn_internal.hpp"
 #include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 #include "vigil/error.hpp"
 #include "vigil/learn.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil::learn {
 
 namespace {
 
-std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+// Thread names, paths and the command come from the app: valid UTF-8 and inert in HTML/SVG.
+std::string escape(const std::string& s) { return text::html_escape(s); }
 
 std::string join(const std::set<std::string>& values) {
     std::string out;
@@ -194,7 +185,8 @@ std::string render_json(const LearnedStats& stats, const WriteOptions& options) 
         if (!st.overflow.empty()) e["overflow"] = st.overflow;
         sys[name] = e;
     }
-    return j.dump(2) + "\n";
+    // Replace, never throw: a thread name or path may hold bytes that are not UTF-8.
+    return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 #include "vigil/learn.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil::learn {
 
@@ -42,26 +43,9 @@ constexpr uint64_t kNamespaceFlags = 0x02000000 /*NEWCGROUP*/ | 0x00020000 /*NEW
                                      0x40000000 /*NEWNET*/;
 constexpr uint64_t kNewTime = 0x80;
 
-std::string quote(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char buf[8];
-                    snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
+// Thread names, paths and commands come from the app: escaped here whatever bytes they hold.
+std::string quote(const std::string& s) { return text::toml_string(s); }
+std::string comment(const std::string& s) { return text::toml_comment(s); }
 
 std::string quoted_list(const std::set<std::string>& values) {
     std::string out = "[";
@@ -72,11 +56,7 @@ std::string quoted_list(const std::set<std::string>& values) {
     return out + "]";
 }
 
-std::string hex(uint64_t v) {
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
+using text::hex;
 
 std::string join(const std::set<std::string>& values, size_t limit) {
     std::string out;
@@ -137,7 +117,7 @@ uint64_t union_of_flags(const SyscallStats* s) {
     uint64_t all = 0;
     if (!s) return all;
     if (const auto* v = values(*s, kArgFlags))
-        for (const auto& f : *v) all |= parse_number(f).value_or(0);
+        for (const auto& f : *v) all |= text::parse_c_number(f).value_or(0);
     return all;
 }
 
@@ -183,7 +163,8 @@ std::vector<Rule> rules_for(const std::string& name, const SyscallStats& s,
             return namespace_rule(union_of_flags(&s), kNamespaceFlags | kNewTime,
                                   "beyond those seen");
         case SYS_ioctl:
-            return valued_rules(s, kArgRequest, max, "arg1 & 0xffffffff", parse_number);
+            return valued_rules(s, kArgRequest, max, "arg1 & 0xffffffff",
+                                [](const std::string& v) { return text::parse_c_number(v); });
         case SYS_prctl:
             return valued_rules(s, kArgOption, max, "arg0", prctl_option_value);
         default:
@@ -245,7 +226,7 @@ Plan plan(const LearnedStats& stats, const WriteOptions& options) {
 void write_name_list(std::ostringstream& out, const char* key,
                      const std::map<std::string, std::string>& names) {
     out << key << " = [\n";
-    for (const auto& [name, comment] : names) out << "    " << quote(name) << ",  # " << comment << "\n";
+    for (const auto& [name, why] : names) out << "    " << quote(name) << ",  # " << comment(why) << "\n";
     out << "]\n";
 }
 
@@ -267,7 +248,7 @@ void write_learned(std::ostringstream& out, const LearnedStats& stats) {
     out << "assumed = " << quoted_list({stats.assumed.begin(), stats.assumed.end()}) << "\n";
     out << "\n[learned.syscalls]\n";
     for (const auto& [name, s] : stats.syscalls) {
-        out << name << " = { count = " << s.count << ", phases = " << quoted_list(s.phases);
+        out << text::toml_key(name) << " = { count = " << s.count << ", phases = " << quoted_list(s.phases);
         if (!s.threads.empty()) out << ", threads = " << quoted_list(s.threads);
         for (const auto& [kind, v] : s.args)
             if (!v.empty()) out << ", " << kind << " = " << quoted_list(v);
@@ -293,13 +274,13 @@ std::string write_profile(const LearnedStats& stats, const WriteOptions& options
     std::ostringstream out;
     out << "# Profile learned by `vigil learn` (" << stats.mode << " mode, " << stats.runs
         << (stats.runs == 1 ? " run" : " runs") << ").\n";
-    if (!options.command.empty()) out << "# Command: " << options.command << "\n";
+    if (!options.command.empty()) out << "# Command: " << comment(options.command) << "\n";
     if (stats.mode == "fast")
         out << "# Fast mode: the baseline syscalls marked \"assumed\" were allowed without being\n"
                "# watched; every other syscall was recorded.\n";
     else
         out << "# Exact mode: every syscall was recorded (one supervisor round trip per call).\n";
-    out << "# Review it: everything not listed gets " << options.unseen << ".\n";
+    out << "# Review it: everything not listed gets " << comment(options.unseen) << ".\n";
     if (!options.include.empty()) {
         std::set<std::string> inc(options.include.begin(), options.include.end());
         out << "include = " << quoted_list(inc) << "\n";
@@ -314,19 +295,19 @@ std::string write_profile(const LearnedStats& stats, const WriteOptions& options
     if (!p.deny.empty()) {
         out << "\n[seccomp.deny]\n";
         for (const auto& [name, action] : p.deny)
-            out << name << " = " << quote(action) << "  # " << p.deny_comment[name] << "\n";
+            out << text::toml_key(name) << " = " << quote(action) << "  # " << comment(p.deny_comment[name]) << "\n";
     }
     for (const auto& [name, rules] : p.rules) {
         const char* action = p.startup_only.count(name) ? "notify" : "allow";
         for (const auto& r : rules) {
-            out << "\n[[seccomp.rule]]  # " << r.comment << "\n";
+            out << "\n[[seccomp.rule]]  # " << comment(r.comment) << "\n";
             out << "syscall = " << quote(name) << "\n";
             out << "action = " << quote(action) << "\n";
             out << "when = " << quoted_list({r.when.begin(), r.when.end()}) << "\n";
         }
     }
     for (const auto& name : p.startup_only) {
-        out << "\n[notify." << name << "]  # seen only during startup\n";
+        out << "\n[notify." << text::toml_key(name) << "]  # seen only during startup\n";
         out << "startup = \"allow\"\n";
         out << "ready = \"errno:EPERM\"\n";
         out << "fallback = \"allow\"  # without a listener phases cannot be told apart\n";

@@ -4,11 +4,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "vigil/error.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil {
 
@@ -19,28 +19,27 @@ std::string env_or(const char* name, const char* fallback) {
     return v && *v ? v : fallback;
 }
 
-// %j: the message, escaped for a JSON string (a message may quote a path or a command line).
+// %j: the message, escaped for a JSON string (a message may quote a path or a command line,
+// which may hold any byte: the result is valid UTF-8 whatever they hold).
 class JsonEscapedMessage : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-            switch (c) {
-                case '"': dest.append(std::string_view("\\\"")); break;
-                case '\\': dest.append(std::string_view("\\\\")); break;
-                case '\n': dest.append(std::string_view("\\n")); break;
-                case '\t': dest.append(std::string_view("\\t")); break;
-                default:
-                    if (static_cast<unsigned char>(c) < 0x20) {
-                        char buf[8];
-                        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                        dest.append(std::string_view(buf));
-                    } else {
-                        dest.push_back(c);
-                    }
-            }
-        }
+        std::string escaped = text::json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+        dest.append(escaped.data(), escaped.data() + escaped.size());
     }
     std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
+
+// %q: the message for a text log: names chosen by the app (thread names, paths) cannot end
+// the line and start a forged one, nor send terminal control sequences; a message of several
+// lines keeps them, indented.
+class TextEscapedMessage : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        std::string escaped = text::log_escape(std::string_view(msg.payload.data(), msg.payload.size()), true);
+        dest.append(escaped.data(), escaped.data() + escaped.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TextEscapedMessage>(); }
 };
 
 spdlog::level::level_enum parse_level(const std::string& s) {
@@ -62,7 +61,9 @@ void setup_logging() {
             R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","source":"vigil","pid":%P,"msg":"%j"})");
         logger->set_formatter(std::move(formatter));
     } else if (format == "text") {
-        logger->set_pattern("vigil[%P] %^%l%$: %v");
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        formatter->add_flag<TextEscapedMessage>('q').set_pattern("vigil[%P] %^%l%$: %q");
+        logger->set_formatter(std::move(formatter));
     } else {
         throw Error("VIGIL_LOG_FORMAT='" + format + "' is not a format; use text or json");
     }

@@ -10,9 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <re2/re2.h>
 #include <spdlog/spdlog.h>
 
 #include "vigil/error.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil {
 
@@ -21,6 +23,16 @@ namespace {
 constexpr std::chrono::milliseconds kTcpPollInterval{100};
 constexpr std::chrono::milliseconds kHttpRetryInterval{250};
 constexpr int kHttpAttemptTimeoutMs = 2000;
+// RE2's own default (8 MiB) for the compiled program and its DFA cache: when a pattern's DFA
+// outgrows it RE2 falls back to a slower NFA, still linear, never unbounded.
+constexpr int64_t kRegexMaxMem = 8 << 20;
+
+std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
+    RE2::Options o;
+    o.set_log_errors(false);  // the error goes into vigil's own message instead
+    o.set_max_mem(kRegexMaxMem);
+    return std::make_unique<re2::RE2>(pattern, o);
+}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);
@@ -30,6 +42,14 @@ std::string slurp(const std::string& path) {
 }
 
 }  // namespace
+
+std::optional<std::string> validate_output_regex(const std::string& pattern) {
+    auto re = compile(pattern);
+    if (re->ok()) return std::nullopt;
+    return re->error();
+}
+
+void PhaseTracker::Re2Deleter::operator()(re2::RE2* re) const { delete re; }
 
 const char* phase_name(Phase p) { return p == Phase::Ready ? "ready" : "startup"; }
 
@@ -43,7 +63,8 @@ bool proc_net_tcp_listening(std::string_view contents, int port) {
         if (!(fields >> slot >> local >> remote >> state)) continue;
         auto colon = local.rfind(':');
         if (colon == std::string::npos || state != "0A") continue;  // 0A: TCP_LISTEN
-        if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) return true;
+        auto local_port = text::parse_unsigned(std::string_view(local).substr(colon + 1), 16);
+        if (local_port && *local_port == static_cast<uint64_t>(port)) return true;
     }
     return false;
 }
@@ -80,21 +101,20 @@ LoopbackUrl parse_loopback_url(const std::string& url) {
         port_text = host.substr(colon + 1);
         host = host.substr(0, colon);
     }
-    char* end = nullptr;
-    long port = std::strtol(port_text.c_str(), &end, 10);
-    if (port_text.empty() || *end || port < 1 || port > 65535) throw bad("bad port");
+    auto port = text::parse_integer(port_text, 1, 65535);
+    if (!port) throw bad("bad port");
     if (host == "localhost") host = "127.0.0.1";
     auto* v4 = reinterpret_cast<sockaddr_in*>(&out.addr);
     auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.addr);
     if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
         if ((ntohl(v4->sin_addr.s_addr) >> 24) != 127) throw bad("not a loopback address");
         v4->sin_family = AF_INET;
-        v4->sin_port = htons(static_cast<uint16_t>(port));
+        v4->sin_port = htons(static_cast<uint16_t>(*port));
         out.addr_len = sizeof(sockaddr_in);
     } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
         if (!IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr)) throw bad("not a loopback address");
         v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(static_cast<uint16_t>(port));
+        v6->sin6_port = htons(static_cast<uint16_t>(*port));
         out.addr_len = sizeof(sockaddr_in6);
     } else {
         throw bad("the host must be a literal loopback address or localhost");
@@ -185,12 +205,11 @@ void PhaseTracker::start(EventLoop& loop, pid_t pid) {
     loop_ = &loop;
     pid_ = pid;
     if (cond_.output_match) {
-        try {
-            output_re_.emplace(*cond_.output_match, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
+        auto re = compile(*cond_.output_match);
+        if (!re->ok())
             throw Error("phases.ready.output_match \"" + *cond_.output_match +
-                        "\" is not a valid regular expression: " + e.what());
-        }
+                        "\" is not a valid regular expression: " + re->error());
+        output_re_.reset(re.release());
     }
     if (cond_.http_get) url_ = parse_loopback_url(*cond_.http_get);
     probing_ = true;
@@ -224,7 +243,9 @@ void PhaseTracker::probe_http() {
 
 void PhaseTracker::output_line(std::string_view line) {
     if (!probing_ || !output_re_) return;
-    if (std::regex_search(line.begin(), line.end(), *output_re_))
+    // The relay already bounds lines; the matcher does not rely on it.
+    if (line.size() > kMaxOutputLine) line = line.substr(0, kMaxOutputLine);
+    if (RE2::PartialMatch(line, *output_re_))
         become_ready("output matched \"" + *cond_.output_match + "\"");
 }
 

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <climits>
-#include <regex>
 
 #include "sections.hpp"
+#include "vigil/phases.hpp"
 #include "vigil/syscalls.hpp"
 
 namespace vigil::profile_detail {
@@ -101,13 +101,11 @@ void read_phases(Reader& r, const TomlValue& table, std::optional<ReadyCondition
     }
     if (const TomlValue* v = Reader::find(*t, "output_match")) {
         if (auto s = r.string(*v, "phases.ready.output_match")) {
-            try {
-                std::regex check(*s, std::regex::ECMAScript);
-                c.output_match = *s;
-            } catch (const std::regex_error& e) {
+            if (auto why = validate_output_regex(*s))
                 r.error(*v, "phases.ready.output_match: bad regular expression '" + *s +
-                                "': " + e.what());
-            }
+                                "' (RE2 syntax): " + *why);
+            else
+                c.output_match = *s;
         }
     }
     if (const TomlValue* v = Reader::find(*t, "after_ms"))

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "vigil/error.hpp"
+#include "vigil/phases.hpp"
 #include "vigil/process_tree.hpp"
 
 namespace vigil {
@@ -69,7 +70,9 @@ private:
         pollfd p{fd_, POLLIN, 0};
         return poll(&p, 1, 0) == 1;
     }
-    static constexpr size_t kMaxLine = 65536;
+    // A line longer than this (or one that never ends) is cut: the rest until the newline is
+    // relayed but not kept, so the app cannot grow vigil's memory with output.
+    static constexpr size_t kMaxLine = kMaxOutputLine;
     static void write_all(int fd, const char* p, size_t n) {
         while (n > 0) {
             ssize_t w = write(fd, p, n);

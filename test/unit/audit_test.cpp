@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
+#include <thread>
 #include <regex>
 #include <set>
 
@@ -209,4 +211,211 @@ TEST_CASE("the sink's file is close-on-exec; bad format and unopenable file are 
     unlink(path.c_str());
     CHECK_THROWS_AS(AuditSink(path, "xml"), Error);
     CHECK_THROWS_AS(AuditSink("/nonexistent-dir/audit.log", "json"), Error);
+}
+
+namespace {
+
+// Every line of `path`, each parsed strictly (invalid JSON or UTF-8 throws).
+std::vector<json> lines_of(const std::string& path) { return read_lines(path); }
+
+uint64_t repeated_total(const std::vector<json>& lines) {
+    uint64_t n = 0;
+    for (auto& l : lines)
+        if (l.value("event", "") == "repeated") n += l["count"].get<uint64_t>();
+    return n;
+}
+
+size_t count_event(const std::vector<json>& lines, const std::string& event) {
+    size_t n = 0;
+    for (auto& l : lines) n += l.value("event", "") == event;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a flood of identical denials is one line and a counted repeat, never silence") {
+    std::string path = temp_file() + "-flood";
+    unlink(path.c_str());
+    constexpr int kFlood = 20000;
+    {
+        AuditSink sink(path, "json");
+        for (int i = 0; i < kFlood; ++i) sink.write(denied_exec());
+        sink.write_summary();
+    }
+    auto lines = lines_of(path);
+    REQUIRE(lines.size() == 3);  // the first denial, "repeated 19999 times", the summary
+    CHECK(lines[0]["event"] == "decision");
+    CHECK(lines[1]["event"] == "repeated");
+    CHECK(lines[1]["count"] == kFlood - 1);
+    CHECK(lines[1]["syscall"] == "execve");
+    CHECK(lines[1]["pid"] == 41);
+    CHECK(lines[1]["message"].get<std::string>().find("repeated 19999 times in ") == 0);
+    CHECK(lines[2]["totals"]["denied"] == kFlood);
+    unlink(path.c_str());
+}
+
+TEST_CASE("a flood that goes on gets a repeat line per (growing) window; counts add up") {
+    std::string path = temp_file() + "-windows";
+    unlink(path.c_str());
+    AuditLimits limits;
+    limits.repeat_window = std::chrono::milliseconds(20);
+    limits.max_window = std::chrono::milliseconds(80);
+    uint64_t n = 0;
+    {
+        AuditSink sink(path, "fhir", limits);
+        auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(400);
+        while (std::chrono::steady_clock::now() < end) {
+            sink.write(denied_exec());
+            ++n;
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        sink.write_summary();
+    }
+    auto lines = lines_of(path);
+    size_t repeats = 0;
+    uint64_t counted = 0;
+    for (auto& l : lines) {
+        CHECK(fhir_problems(l).empty());
+        for (auto& d : l["entity"][0].value("detail", json::array()))
+            if (d["type"] == "repeated") {
+                ++repeats;
+                counted += std::stoull(d["valueString"].get<std::string>());
+                CHECK(l.contains("period"));
+                CHECK(l["outcomeDesc"].get<std::string>().find("(repeated ") != std::string::npos);
+            }
+    }
+    // 20, 40, 80, 80, ... ms windows over 400 ms: a handful of lines, not thousands.
+    CHECK(repeats >= 3);
+    CHECK(repeats <= 10);
+    CHECK(1 + counted == n);
+    unlink(path.c_str());
+}
+
+TEST_CASE("distinct decisions past the rate are counted and reported, per syscall") {
+    std::string path = temp_file() + "-rate";
+    unlink(path.c_str());
+    AuditLimits limits;
+    limits.rate_per_second = 10;
+    limits.burst = 50;
+    constexpr int kPids = 3000;
+    {
+        AuditSink sink(path, "json", limits);
+        for (int i = 0; i < kPids; ++i) {
+            AuditEvent e = denied_exec();
+            e.pid = 1000 + i;  // distinct: nothing to aggregate
+            sink.write(e);
+        }
+        sink.write_summary();
+    }
+    auto lines = lines_of(path);
+    size_t decisions = count_event(lines, "decision");
+    CHECK(decisions >= 50);
+    CHECK(decisions <= 60);  // the burst, and what the rate refilled meanwhile
+    uint64_t held = 0;
+    for (auto& l : lines)
+        if (l.value("event", "") == "notice" &&
+            l["reason"].get<std::string>().find("audit events not written") != std::string::npos) {
+            held += std::stoull(l["reason"].get<std::string>());
+            CHECK(l["decoded"]["execve"] == std::to_string(kPids - decisions));
+        }
+    CHECK(decisions + held == kPids);
+    CHECK(lines.back()["totals"]["denied"] == kPids);
+    unlink(path.c_str());
+}
+
+TEST_CASE("a sink that does not read never blocks the writer; what it missed is counted") {
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    std::string path = "/proc/self/fd/" + std::to_string(p[1]);
+    AuditLimits limits;
+    limits.rate_per_second = 1e9;
+    limits.burst = 1e9;
+    limits.max_queued_bytes = 64 * 1024;
+    limits.close_wait = std::chrono::milliseconds(300);
+    constexpr int kEvents = 5000;
+    std::string trail;
+    std::thread reader;
+    {
+        AuditSink sink(path, "json", limits);
+        auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < kEvents; ++i) {
+            AuditEvent e = denied_exec();
+            e.pid = 1000 + i;
+            sink.write(e);
+        }
+        auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(took < std::chrono::seconds(2));  // 5000 lines against a full 64 KiB pipe
+        CHECK_FALSE(sink.flush(std::chrono::milliseconds(100)));  // the pipe is full
+        // Now the reader wakes up: the trail catches up and says what it lost.
+        reader = std::thread([&] {
+            char buf[65536];
+            ssize_t n;
+            while ((n = read(p[0], buf, sizeof buf)) > 0) trail.append(buf, static_cast<size_t>(n));
+        });
+        CHECK(sink.flush(std::chrono::seconds(5)));
+        sink.write_summary();
+        CHECK(sink.flush(std::chrono::seconds(5)));
+        close(p[1]);
+    }
+    reader.join();  // EOF: the sink closed its own fd on the way out
+    close(p[0]);
+    std::vector<json> lines;
+    std::istringstream in(trail);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(json::parse(line));
+    size_t decisions = count_event(lines, "decision");
+    uint64_t dropped = 0;
+    for (auto& l : lines)
+        if (l.value("event", "") == "notice" &&
+            l["reason"].get<std::string>().find("audit lines dropped") != std::string::npos) {
+            std::string r = l["reason"];
+            dropped += std::stoull(r.substr(r.find("standing for ") + 13));
+        }
+    CHECK(dropped > 0);
+    CHECK(decisions + dropped == kEvents);
+    REQUIRE_FALSE(lines.empty());
+    CHECK(lines.back()["totals"]["denied"] == kEvents);
+}
+
+TEST_CASE("a sink stuck for good delays the exit by close_wait at most") {
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    AuditLimits limits;
+    limits.rate_per_second = 1e9;
+    limits.burst = 1e9;
+    limits.close_wait = std::chrono::milliseconds(300);
+    auto t0 = std::chrono::steady_clock::now();
+    {
+        AuditSink sink("/proc/self/fd/" + std::to_string(p[1]), "json", limits);
+        for (int i = 0; i < 2000; ++i) {
+            AuditEvent e = denied_exec();
+            e.pid = 1000 + i;
+            sink.write(e);
+        }
+        sink.write_summary();
+    }
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    // p[0] stays open (and unread) on purpose: the writer thread is still blocked on it.
+}
+
+TEST_CASE("app-chosen bytes stay valid JSON and FHIR in the trail") {
+    std::string path = temp_file() + "-bytes";
+    unlink(path.c_str());
+    AuditEvent e = denied_exec();
+    e.thread = "x\n\"\xff\xfe]]";
+    e.exe = "/tmp/a\xc3(\n";
+    e.decoded = {{"path", "/tmp/\xed\xa0\x80\x1b[31m"}};
+    {
+        AuditSink sink(path, "json");
+        sink.write(e);
+    }
+    {
+        AuditSink sink(path, "fhir");
+        sink.write(e);
+    }
+    auto lines = lines_of(path);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0]["thread"] == "x\n\"\xEF\xBF\xBD\xEF\xBF\xBD]]");
+    CHECK(fhir_problems(lines[1]).empty());
+    unlink(path.c_str());
 }

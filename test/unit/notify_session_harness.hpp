@@ -46,11 +46,15 @@ struct SessionRun {
     int exit_code = -1;
     std::vector<nlohmann::json> audit;
 
-    // Events of one kind ("decision", "phase", "summary").
+    // Events of one kind ("decision", "phase", "summary"). The trail aggregates identical
+    // decisions into a "repeated" line with a count: each counts as that many decisions here.
     std::vector<nlohmann::json> events(const std::string& kind) const {
         std::vector<nlohmann::json> out;
-        for (auto& j : audit)
+        for (auto& j : audit) {
             if (j.value("event", "") == kind) out.push_back(j);
+            if (kind == "decision" && j.value("event", "") == "repeated")
+                out.insert(out.end(), j["count"].get<size_t>(), j);
+        }
         return out;
     }
 };

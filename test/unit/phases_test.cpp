@@ -198,3 +198,24 @@ TEST_CASE("ready after a fixed delay; a bad regex is an error") {
     PhaseTracker t(bad, [](Phase, const std::string&) {});
     CHECK_THROWS_AS(t.start(loop, getpid()), Error);
 }
+
+TEST_CASE("output_match is linear: hostile lines of any length are matched fast, beyond the bound never") {
+    ReadyCondition c;
+    c.output_match = "Started .* in [0-9]+ ms";
+    EventLoop loop;
+    std::optional<std::string> why;
+    PhaseTracker t(c, [&](Phase, const std::string& r) { why = r; });
+    t.start(loop, getpid());
+    // What made std::regex recurse once per character (and crash at ~65,000): RE2 is linear.
+    auto t0 = std::chrono::steady_clock::now();
+    t.output_line("Started " + std::string(1 << 20, 'x'));
+    t.output_line(std::string(1 << 20, 'a') + "Started in 1 ms");  // past kMaxOutputLine: cut
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    CHECK(t.phase() == Phase::Startup);
+    t.output_line("Started app in 12 ms");
+    CHECK(t.phase() == Phase::Ready);
+    t.stop();
+    CHECK(validate_output_regex("Started .* in [0-9]+ ms") == std::nullopt);
+    CHECK(validate_output_regex("(a)\\1").has_value());  // backreferences are not RE2
+    CHECK(validate_output_regex("([unclosed").has_value());
+}
