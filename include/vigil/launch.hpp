@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vigil/filter.hpp"
+#include "vigil/landlock.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/supervise.hpp"
 
@@ -23,6 +24,8 @@ struct LaunchPlan {
     // [landlock]: restricted in the child after no_new_privs, before the seccomp filter, and
     // reported once at start (log line and audit notice at audit_sink in audit_format).
     std::optional<LandlockSettings> landlock;
+    // Rules beyond [landlock] (the files of path allow-lists, see landlock_rules_for_allow_lists).
+    std::vector<LandlockPathRule> landlock_extra;
     std::string audit_sink = "stderr";
     std::string audit_format = "json";
     bool capture_output = false;         // the app's stdout/stderr go through vigil (output_match)

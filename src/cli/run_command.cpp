@@ -10,6 +10,7 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
+#include "vigil/landlock.hpp"
 #include "vigil/launch.hpp"
 #include "vigil/notify.hpp"
 #include "vigil/profile.hpp"
@@ -49,6 +50,26 @@ std::unique_ptr<SessionHooks> build_hooks(const RunOptions& opts, const Profile*
     return std::make_unique<NotifySession>(*profile, std::move(cfg));
 }
 
+// A path allow-list match is read from the app's memory, which another thread can change after
+// the check: notify may let it through only when the kernel (Landlock) confines the same family
+// to the files the globs name. The rules are computed here, before the app exists, and the
+// policies learn whether they are covered before the notify engine sees them.
+void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
+    bool any = false;
+    for (const auto& [name, policy] : profile.notify)
+        any = any || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path);
+    if (!any) return;
+    AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
+    for (const auto& p : cover.problems)
+        spdlog::warn("landlock: {}; matches of the path allow-lists are denied", p);
+    for (const auto& n : cover.notes) spdlog::info("landlock: {}", n);
+    for (const auto& b : cover.broader) spdlog::info("landlock: {}", b);
+    for (auto& [name, policy] : profile.notify)
+        if (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path)
+            policy.kernel_enforced = cover.covered;
+    if (cover.covered) plan.landlock_extra = std::move(cover.rules);
+}
+
 int run_main(const std::vector<std::string>& args) {
     RunOptions opts = parse_run_options(args);
     if (opts.help) {
@@ -70,6 +91,7 @@ int run_main(const std::vector<std::string>& args) {
                 plan.fallback = compile_filter(*profile, {.complain = complain, .listener = false});
         }
         plan.landlock = profile->landlock;
+        cover_path_allow_lists(*profile, plan);
         plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
         plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),

@@ -8,6 +8,7 @@
 // the glob would have matched gets no rule, so the kernel refuses it (closed, not open).
 #include <fnmatch.h>
 #include <glob.h>
+#include <cstdlib>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -57,8 +58,20 @@ AllowListCoverage landlock_rules_for_allow_lists(const Profile& profile, int abi
             } else {
                 for (size_t i = 0; i < g.gl_pathc; ++i) {
                     std::string path = g.gl_pathv[i];
+                    // Only a file reached without any symlink gets a rule: a link (perhaps left
+                    // by an earlier run of the app in its own data) would make vigil grant
+                    // whatever it points at, e.g. /proc/self/... resolved as vigil.
+                    char* real = realpath(path.c_str(), nullptr);
+                    bool canonical = real && path == real;
+                    free(real);
+                    if (!canonical || path.starts_with("/proc/") || path.starts_with("/dev/fd/")) {
+                        out.notes.push_back(policy.where.str() + ": " + what + " '" + pattern +
+                                            "' matches " + path + ", reached through a symlink or "
+                                            "in /proc: no rule, the kernel refuses it");
+                        continue;
+                    }
                     struct stat st {};
-                    if (stat(path.c_str(), &st) != 0) continue;  // a dangling link: nothing to open
+                    if (lstat(path.c_str(), &st) != 0) continue;  // gone meanwhile: nothing to grant
                     if (S_ISDIR(st.st_mode)) {
                         // A rule on a directory would grant everything beneath it.
                         out.notes.push_back(policy.where.str() + ": " + what + " '" + pattern +

@@ -46,10 +46,11 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     so.capture_output = plan.capture_output;
     // Path fds are opened now, before the app exists to swap anything on those paths.
     PreparedLandlock landlock;
-    if (plan.landlock) {
-        landlock = prepare_landlock(*plan.landlock);
+    if (plan.landlock || !plan.landlock_extra.empty()) {
+        landlock = prepare_landlock(plan.landlock.value_or(LandlockSettings{}), plan.landlock_extra);
         so.landlock = &landlock;
-        if (plan.landlock->present) report_landlock(landlock, plan.audit_sink, plan.audit_format);
+        if ((plan.landlock && plan.landlock->present) || !plan.landlock_extra.empty())
+            report_landlock(landlock, plan.audit_sink, plan.audit_format);
     }
 
     EventLoop loop;
