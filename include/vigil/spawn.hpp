@@ -2,8 +2,10 @@
 // after fork the child makes only async-signal-safe calls. Implemented in src/spawn.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,14 @@ void block_all_signals();
 // Second call in main(), before vigil opens anything: the fds vigil was started with are passed
 // on to the app (like tini); every other fd is vigil's own and is closed in the child.
 void remember_inherited_fds();
+
+// The 192-bit launch token (random per spawn) and the BPF prefix that lets the child's own
+// pre-exec calls (execve, sendmsg, close, exit_group) through the app's filter when argument
+// registers 3-5 hold it; anything else falls through to the program appended after it.
+struct LaunchToken {
+    uint64_t word[3];
+};
+std::vector<sock_filter> launch_prefix(const LaunchToken& token);
 
 // Starts the app. Throws vigil::Error with code 127 (not found), 126 (cannot execute) or
 // 125 (a set-up step failed in the child; the message names the step and errno).

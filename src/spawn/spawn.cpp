@@ -46,9 +46,6 @@ std::set<int> g_inherited_fds;
 
 // ---- launch token -------------------------------------------------------------------------
 
-struct LaunchToken {
-    uint64_t word[3];
-};
 
 LaunchToken make_token() {
     LaunchToken t{};
@@ -61,6 +58,8 @@ LaunchToken make_token() {
 // argument is loaded: the kernel caches "always allowed" per syscall only for filters that
 // never read arguments on that syscall's path, so reading args first would make every
 // syscall of the app run the whole filter.
+}  // namespace
+
 std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
     const uint32_t kOut = 0xffffffff, kAllow = 0xfffffffe, kCheck = 0xfffffffd;  // patched below
     struct Insn {
@@ -78,13 +77,19 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
         p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 0), kCheck, 0});
     p.push_back({BPF_STMT(BPF_JMP | BPF_JA, 0), kOut, 0});
     size_t check_at = p.size();
-    for (int i = 0; i < 3; ++i) {
-        uint32_t base = offsetof(seccomp_data, args) + 8 * (3 + i);
-        ld(base);  // little-endian: low word first
-        jeq_or_out(static_cast<uint32_t>(t.word[i]));
-        ld(base + 4);
-        jeq_or_out(static_cast<uint32_t>(t.word[i] >> 32));
+    // All six 32-bit halves are compared before the one decision (A = OR of arg ^ token), so
+    // the filter runs the same instructions however much of a guess is right: its timing
+    // cannot tell a guessing app which part of the token it has.
+    for (int half = 0; half < 6; ++half) {
+        int i = half / 2;
+        bool high = half % 2;
+        ld(offsetof(seccomp_data, args) + 8 * (3 + i) + (high ? 4 : 0));  // little-endian
+        uint32_t k = static_cast<uint32_t>(high ? t.word[i] >> 32 : t.word[i]);
+        p.push_back({BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, k)});
+        if (half > 0) p.push_back({BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0)});
+        if (half < 5) p.push_back({BPF_STMT(BPF_MISC | BPF_TAX, 0)});
     }
+    jeq_or_out(0);
     size_t allow_at = p.size();
     p.push_back({BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)});
     size_t out_at = p.size();
@@ -108,6 +113,8 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
     }
     return out;
 }
+
+namespace {
 
 // ---- what the child is handed -------------------------------------------------------------
 
