@@ -1,6 +1,7 @@
 // Audit events: JSON lines, FHIR R4 AuditEvent structure, the sink and the summary.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -323,10 +324,24 @@ TEST_CASE("distinct decisions past the rate are counted and reported, per syscal
     unlink(path.c_str());
 }
 
+// A FIFO standing in for a pipe the sink writes to: the sink refuses symlinks such as
+// /proc/self/fd/N, so it is given the FIFO's own path. p[0] reads, p[1] is a writer of ours.
+static std::string fifo_pair(int p[2]) {
+    static int n = 0;
+    std::string path = "/tmp/vigil-audit-fifo-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+    unlink(path.c_str());
+    REQUIRE(mkfifo(path.c_str(), 0600) == 0);
+    p[0] = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(p[0] >= 0);
+    REQUIRE(fcntl(p[0], F_SETFL, 0) == 0);
+    p[1] = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(p[1] >= 0);
+    return path;
+}
+
 TEST_CASE("a sink that does not read never blocks the writer; what it missed is counted") {
     int p[2];
-    REQUIRE(pipe(p) == 0);
-    std::string path = "/proc/self/fd/" + std::to_string(p[1]);
+    std::string path = fifo_pair(p);
     AuditLimits limits;
     limits.rate_per_second = 1e9;
     limits.burst = 1e9;
@@ -379,14 +394,14 @@ TEST_CASE("a sink that does not read never blocks the writer; what it missed is 
 
 TEST_CASE("a sink stuck for good delays the exit by close_wait at most") {
     int p[2];
-    REQUIRE(pipe(p) == 0);
+    std::string path = fifo_pair(p);
     AuditLimits limits;
     limits.rate_per_second = 1e9;
     limits.burst = 1e9;
     limits.close_wait = std::chrono::milliseconds(300);
     auto t0 = std::chrono::steady_clock::now();
     {
-        AuditSink sink("/proc/self/fd/" + std::to_string(p[1]), "json", limits);
+        AuditSink sink(path, "json", limits);
         for (int i = 0; i < 2000; ++i) {
             AuditEvent e = denied_exec();
             e.pid = 1000 + i;
