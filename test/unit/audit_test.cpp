@@ -374,6 +374,7 @@ TEST_CASE("a sink that does not read never blocks the writer; what it missed is 
     }
     reader.join();  // EOF: the sink closed its own fd on the way out
     close(p[0]);
+    unlink(path.c_str());
     std::vector<json> lines;
     std::istringstream in(trail);
     std::string line;
@@ -411,6 +412,7 @@ TEST_CASE("a sink stuck for good delays the exit by close_wait at most") {
     }
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
     // p[0] stays open (and unread) on purpose: the writer thread is still blocked on it.
+    unlink(path.c_str());
 }
 
 TEST_CASE("app-chosen bytes stay valid JSON and FHIR in the trail") {
