@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include "learn_internal.hpp"
+#include "vigil/text.hpp"
 #include "vigil/landlock.hpp"
 #include "vigil/learn.hpp"
 
@@ -144,19 +145,6 @@ void record_landlock(SyscallStats& s, const CallInfo& c) {
 
 namespace {
 
-std::string quote_path(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-        else if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
-
 // The executable vigil ran first (its execve is vigil's own and never notified): PATH lookup
 // like the launch does.
 std::optional<std::string> command_path(const std::string& command) {
@@ -215,7 +203,7 @@ void write_list(std::ostringstream& out, const char* key, const std::map<std::st
     bool any = false;
     for (const auto& [path, g] : grants) {
         if (pick == R ? g.rights != R : !(g.rights & pick)) continue;
-        out << (any ? "" : "\n") << "    " << quote_path(path) << ",  # " << g.why << "\n";
+        out << (any ? "" : "\n") << "    " << text::toml_string(path) << ",  # " << text::toml_comment(g.why) << "\n";
         any = true;
     }
     out << "]\n";
