@@ -423,11 +423,17 @@ AuditSink::AuditSink(const std::string& sink, const std::string& format, const A
         // app can write to must not let it point vigil's appends at another file. O_NONBLOCK
         // only for the open: a FIFO without a reader fails (ENXIO) instead of hanging vigil;
         // the writer thread then writes blocking, off the event loop.
-        int fd = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+        // A reader started beside vigil (a log shipper) gets 5 s to open its end.
+        int fd = -1;
+        for (int tries = 0; tries < 100; ++tries) {
+            fd = open(sink.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+            if (fd >= 0 || errno != ENXIO) break;
+            usleep(50 * 1000);
+        }
         if (fd < 0 && errno == ELOOP)
             throw Error("cannot open the audit sink " + sink + ": it is a symlink (give the file's real path)");
         if (fd < 0 && errno == ENXIO)
-            throw Error("cannot open the audit sink " + sink + ": it is a FIFO with no reader (start the reader first)");
+            throw Error("cannot open the audit sink " + sink + ": it is a FIFO and no reader opened it within 5 s (start the reader first)");
         if (fd < 0) throw_errno("cannot open the audit sink " + sink);
         int fl = fcntl(fd, F_GETFL);
         if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {

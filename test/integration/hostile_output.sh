@@ -175,4 +175,11 @@ PY
 expect_grep "slow sink: valid trail, losses counted and reported" '^ok ' "$TMP/slow.check"
 echo "slow sink: $(cat "$TMP/slow.check"); vigil ran $ms ms (the app: 2000 forks + 3 s)"
 
+# A FIFO sink nobody reads (e.g. one the app left at the sink's path) must not hang vigil at
+# start: after 5 s without a reader it refuses to start, saying why.
+mkfifo "$TMP/nobody.fifo"
+timeout -k 2 20 "$VIGIL" run -p "$TMP/audit.toml" --audit "$TMP/nobody.fifo" -- true > /dev/null 2> "$TMP/nobody.err"
+expect_eq "FIFO sink without a reader: vigil refuses to start" 125 "$?"
+expect_grep "FIFO sink without a reader: the message says so" 'no reader' "$TMP/nobody.err"
+
 finish
