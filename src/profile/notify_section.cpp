@@ -91,7 +91,7 @@ void read_allow(Reader& r, const TomlValue& v, const std::string& syscall, Notif
         return;
     }
     for (const TomlValue* item : *items) {
-        const std::string& entry = item->as_string().str;
+        const std::string& entry = text_of(*item);
         std::string problem = address ? address_problem(entry)
                               : entry.starts_with('/')
                                   ? ""

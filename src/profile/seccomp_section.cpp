@@ -52,7 +52,7 @@ void read_list(Reader& r, const TomlValue& table, const std::string& key, Kind k
     auto items = r.string_array(*v, "seccomp." + key);
     if (!items) return;
     for (const TomlValue* item : *items)
-        mention_all(r, *item, item->as_string().str, kind, action, "seccomp." + key, out);
+        mention_all(r, *item, text_of(*item), kind, action, "seccomp." + key, out);
 }
 
 void read_deny(Reader& r, const TomlValue& table, Mentions& out) {
@@ -110,15 +110,15 @@ std::optional<SyscallRule> read_rule(Reader& r, const TomlValue& rule) {
     out.action = *act;
     for (const TomlValue* c : *conditions) {
         std::string problem;
-        auto cond = parse_condition(c->as_string().str, problem);
+        auto cond = parse_condition(text_of(*c), problem);
         if (!cond) {
-            r.error(*c, "condition '" + c->as_string().str + "': " + problem);
+            r.error(*c, "condition '" + text_of(*c) + "': " + problem);
             ok = false;
             continue;
         }
         for (const auto& earlier : out.conditions)
             if (earlier.index == cond->index) {
-                r.error(*c, "condition '" + c->as_string().str + "': arg" +
+                r.error(*c, "condition '" + text_of(*c) + "': arg" +
                                 std::to_string(cond->index) +
                                 " is already tested in this rule; write a second rule (rules "
                                 "are ORed) or one masked condition");
