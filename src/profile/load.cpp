@@ -16,6 +16,7 @@
 #include "../oci/widths.hpp"  // expand_for_width, shared with import-oci
 #include "sections.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"  // is_stricter: the deny-wins order
 #include "vigil/syscalls.hpp"
 
 namespace vigil {
@@ -166,8 +167,13 @@ void secure_32bit_conditions(Layering& acc) {
     for (auto& [syscall, rules] : acc.rules) {
         std::vector<SyscallRule> secured;
         for (const auto& rule : rules) {
+            // A call that dodges a denying rule lands on the default or, with deny wins, on a
+            // looser rule for the same syscall: either way the denial must ignore upper bits.
+            bool dodge_permits = default_permits;
+            for (const auto& other : rules)
+                dodge_permits |= is_stricter(rule.action, other.action);
             for (auto& when : expand_for_width(syscall, rule.conditions, permissive(rule.action),
-                                               default_permits)) {
+                                               dodge_permits)) {
                 SyscallRule r = rule;
                 for (size_t i = 0; i < when.size(); ++i)
                     if (!(when[i] == rule.conditions[i]))
