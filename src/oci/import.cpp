@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -223,6 +224,51 @@ std::string render(const Imported& in, const std::string& source) {
 
 }  // namespace
 
+namespace {
+
+// Where nesting first goes deeper than max_json_depth, as (line, column), or nullopt. Brackets
+// inside strings do not count. The parser would cope, but code walking a parsed tree (and
+// printing parts of it in messages) recurses once per level.
+std::optional<std::pair<int, int>> too_deep_json(const std::string& text) {
+    int depth = 0, line = 1, column = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        ++column;
+        if (c == '\n') {
+            ++line;
+            column = 0;
+        }
+        if (in_string) {
+            if (c == '\\') {
+                ++i, ++column;  // an escaped character, never a quote that ends the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') in_string = true;
+        else if (c == '[' || c == '{') {
+            if (++depth > max_json_depth) return std::pair{line, column};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+json parse_oci_json(const std::string& text, const std::string& source) {
+    if (auto deep = too_deep_json(text))
+        throw Error("import-oci: " + source + ":" + std::to_string(deep->first) + ":" +
+                    std::to_string(deep->second) + ": JSON nesting deeper than " +
+                    std::to_string(max_json_depth) + " levels; no seccomp profile needs that many");
+    json oci = json::parse(text, nullptr, false);
+    if (oci.is_discarded()) throw Error("import-oci: " + source + ": not valid JSON");
+    return oci;
+}
+
 std::string oci_to_toml(const json& oci, const std::string& source) {
     if (!oci.is_object()) throw Error(source + ": not an OCI seccomp object");
     Imported in;
@@ -261,11 +307,12 @@ int import_oci_main(const std::vector<std::string>& args) {
         else throw Error("import-oci: one input file expected\n" + std::string(kUsage));
     }
     if (input.empty()) throw Error(std::string("import-oci: missing FILE.json\n") + kUsage);
-    std::ifstream in(input);
+    std::ifstream in(input, std::ios::binary);
     if (!in) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
-    json oci = json::parse(in, nullptr, false);
-    if (oci.is_discarded()) throw Error("import-oci: " + input + ": not valid JSON");
-    std::string toml = oci_to_toml(oci, input);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
+    std::string toml = oci_to_toml(parse_oci_json(text.str(), input), input);
     if (output == "-") {
         std::fwrite(toml.data(), 1, toml.size(), stdout);
         return 0;
