@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -37,6 +38,20 @@ struct ImportedRule {
     std::vector<ArgCondition> when;
 };
 
+// OBJ[KEY] as a whole number in 0..MAX, FALLBACK when absent. Floats, negative numbers and
+// values above MAX are refused: converting them would be undefined behaviour or wrap silently.
+uint64_t number_at(const json& obj, const char* key, uint64_t fallback, uint64_t max,
+                   const std::string& where) {
+    if (!obj.is_object() || !obj.contains(key)) return fallback;
+    const json& v = obj.at(key);
+    uint64_t n = 0;
+    if (v.is_number_unsigned()) n = v.get<uint64_t>();
+    else if (v.is_number_integer() && v.get<int64_t>() >= 0) n = static_cast<uint64_t>(v.get<int64_t>());
+    else throw Error(where + ": \"" + key + "\" must be a whole number 0.." + std::to_string(max) + ", not " + v.dump());
+    if (n > max) throw Error(where + ": \"" + key + "\" " + std::to_string(n) + " is above " + std::to_string(max));
+    return n;
+}
+
 std::string errno_text(int e) {
     auto name = errno_name(e);
     if (!name) throw Error("errnoRet " + std::to_string(e) + " is not an errno value");
@@ -45,7 +60,8 @@ std::string errno_text(int e) {
 
 std::string profile_action(const json& e, const std::string& action, const std::string& where) {
     if (action == "SCMP_ACT_ALLOW") return "allow";
-    if (action == "SCMP_ACT_ERRNO") return "errno:" + errno_text(e.value("errnoRet", EPERM));
+    if (action == "SCMP_ACT_ERRNO")
+        return "errno:" + errno_text(static_cast<int>(number_at(e, "errnoRet", EPERM, 4095, where)));
     if (action == "SCMP_ACT_KILL_PROCESS") return "kill-process";
     if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD") return "kill-thread";
     if (action == "SCMP_ACT_TRAP") return "trap";
@@ -62,13 +78,14 @@ ArgCondition condition(const json& a, const std::string& where) {
         {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_GE", CmpOp::Ge}, {"SCMP_CMP_GT", CmpOp::Gt},
         {"SCMP_CMP_MASKED_EQ", CmpOp::MaskedEq}};
     ArgCondition c;
-    c.index = a.at("index").get<unsigned>();
-    if (c.index > 5) throw Error(where + ": argument index " + std::to_string(c.index) + " is not 0..5");
+    if (!a.is_object() || !a.contains("index")) throw Error(where + ": an argument test needs \"index\"");
+    c.index = static_cast<unsigned>(number_at(a, "index", 0, 5, where));
     std::string op = a.at("op").get<std::string>();
     auto it = ops.find(op);
     if (it == ops.end()) throw Error(where + ": unknown comparison '" + op + "'");
     c.op = it->second;
-    uint64_t value = a.value("value", uint64_t{0}), two = a.value("valueTwo", uint64_t{0});
+    uint64_t value = number_at(a, "value", 0, UINT64_MAX, where);
+    uint64_t two = number_at(a, "valueTwo", 0, UINT64_MAX, where);
     // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
     c.mask = c.op == CmpOp::MaskedEq ? value : 0;
     c.value = c.op == CmpOp::MaskedEq ? two : value;
@@ -275,7 +292,7 @@ std::string oci_to_toml(const json& oci, const std::string& source) {
     try {
         in.default_action = profile_action(oci, oci.at("defaultAction").get<std::string>(), "defaultAction");
         if (oci.contains("defaultErrnoRet") && oci.at("defaultAction") == "SCMP_ACT_ERRNO")
-            in.default_action = "errno:" + errno_text(oci["defaultErrnoRet"].get<int>());
+            in.default_action = "errno:" + errno_text(static_cast<int>(number_at(oci, "defaultErrnoRet", EPERM, 4095, "defaultErrnoRet")));
         const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
         for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
         apply_unconditional_precedence(in);

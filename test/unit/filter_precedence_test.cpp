@@ -28,14 +28,6 @@ Action reference(const Profile& p, const std::string& syscall, const uint64_t ar
     return best ? best->action : p.default_action;
 }
 
-uint32_t run(const std::vector<sock_filter>& prog, int nr, const uint64_t args[6]) {
-    seccomp_data d{};
-    d.nr = nr;
-    d.arch = AUDIT_ARCH_X86_64;
-    for (int i = 0; i < 6; ++i) d.args[i] = args[i];
-    return filter_detail::run_bpf(prog, d);
-}
-
 Profile overlapping_profile() {
     auto p = profile_with(err(EPERM), startup_rules());
     // The finding: an allow on arg0 beat a deny on arg1.
@@ -74,7 +66,7 @@ TEST_CASE("deny wins: the compiled filter and evaluate() both take the strictest
             CAPTURE(name);
             CAPTURE(args[0]);
             CAPTURE(args[1]);
-            CHECK(filter_detail::action_from_value(run(prog, nr, args)).str() == want.str());
+            CHECK(filter_detail::action_from_value(full_decision(prog, nr, args)).str() == want.str());
             CHECK(evaluate(prof, nr, args).action.str() == want.str());
         }
     }

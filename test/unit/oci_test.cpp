@@ -121,3 +121,26 @@ TEST_CASE("oci_to_toml rejects what it cannot express") {
                       doctest::Contains("x.json: syscalls[0]: unknown comparison 'SCMP_CMP_XX'"));
     CHECK_THROWS_WITH(oci_to_toml(json::parse("[1]"), "x.json"), doctest::Contains("not an OCI seccomp object"));
 }
+
+TEST_CASE("oci_to_toml refuses numbers it cannot hold instead of converting them") {
+    // Found by the fuzz_oci target: a float "value" outside uint64_t's range was converted
+    // (undefined behaviour; UBSan aborted), and floats or negatives became arbitrary values.
+    auto with_arg = [](const std::string& arg) {
+        return json::parse(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+            "action": "SCMP_ACT_ERRNO", "args": [)" + arg + "]}]}");
+    };
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": 2.1e64, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"value\" must be a whole number"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": -1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"value\" must be a whole number"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 1.5, "value": 1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"index\" must be a whole number 0..5"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 9, "value": 1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"index\" 9 is above 5"));
+    CHECK_THROWS_WITH(oci_to_toml(json::parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1e300})"),
+                                  "x.json"),
+                      doctest::Contains("\"defaultErrnoRet\" must be a whole number"));
+    // The largest uint64_t is a valid value (read's fd is 32-bit: the low half is compared).
+    CHECK(oci_to_toml(with_arg(R"({"index": 0, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"})"), "x.json")
+              .find("arg0 & 0xffffffff == 0xffffffff") != std::string::npos);
+}

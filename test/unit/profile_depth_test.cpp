@@ -44,9 +44,9 @@ TEST_CASE("200,000-deep TOML is refused at a position, in every nesting form") {
         {"table header", "[a" + repeat(".a", kDeep) + "]\nb = 1\n"},
         {"arrays in a learned table", "[learned]\nassumed = " + repeat("[", kDeep) + "\n"},
     };
-    for (const auto& [name, text] : cases) {
-        CAPTURE(name);
-        std::string path = dir.write("deep.toml", text);
+    for (const auto& c : cases) {
+        CAPTURE(c.first);
+        std::string path = dir.write("deep.toml", c.second);
         std::string err = load_error(path);
         CHECK(err.starts_with(path + ":"));
         CHECK(err.find("TOML nesting deeper than 64 levels") != std::string::npos);
