@@ -89,6 +89,11 @@ ArgCondition condition(const json& a, const std::string& where) {
     // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
     c.mask = c.op == CmpOp::MaskedEq ? value : 0;
     c.value = c.op == CmpOp::MaskedEq ? two : value;
+    // The same tests vigil's loader refuses in a profile (it would refuse the TOML written).
+    if (c.op == CmpOp::MaskedEq && c.mask == 0)
+        throw Error(where + ": SCMP_CMP_MASKED_EQ with mask 0 tests nothing");
+    if (c.op == CmpOp::MaskedEq && (c.value & ~c.mask) != 0)
+        throw Error(where + ": SCMP_CMP_MASKED_EQ value has bits outside its mask: the test can never hold");
     c.text = condition_str(c);
     return c;
 }
@@ -132,7 +137,27 @@ bool permissive(const std::string& action) { return action == "allow" || action 
 
 std::string quoted(const std::string& s) { return json(s).dump(); }
 
-std::string wrap_names(const std::string& lead, const std::vector<std::string>& names) {
+// Text from the input as it may appear in a TOML comment: printable ASCII only, anything else
+// (a newline would end the comment and let the input write TOML; toml11 refuses other control
+// characters and invalid UTF-8) as \xNN. Found by fuzz_oci.
+std::string comment_text(const std::string& s) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string wrap_names(const std::string& lead, const std::vector<std::string>& raw) {
+    std::vector<std::string> names;
+    for (const auto& n : raw) names.push_back(comment_text(n));
     std::string out, line = lead;
     for (const auto& n : names) {
         if (line.size() + n.size() > 96) out += line + "\n", line = "#   ";
@@ -194,7 +219,7 @@ void apply_unconditional_precedence(Imported& in) {
 
 std::string render(const Imported& in, const std::string& source) {
     std::ostringstream t;
-    t << "# Imported by `vigil import-oci` from " << source << "\n"
+    t << "# Imported by `vigil import-oci` from " << comment_text(source) << "\n"
       << "# for x86_64 with Docker's default capabilities (CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW\n"
       << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
       << "# i386 and x32 calls are killed, as in every vigil profile.\n";
