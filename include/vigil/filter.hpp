@@ -36,5 +36,21 @@ struct Verdict {
     const SyscallRule* rule = nullptr;
 };
 Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6]);
+// Whether ARGS satisfy every condition of RULE (its syscall is not compared).
+bool rule_matches(const SyscallRule& rule, const uint64_t args[6]);
+
+// Precedence between rules for one syscall: deny wins. When one call matches two rules with
+// different actions, the stricter action applies, in the kernel's order for stacked filters:
+// kill-process, kill-thread, trap, errno (smaller number first), notify, log, allow. The
+// compiled filter and evaluate() both decide so.
+bool is_stricter(const Action& a, const Action& b);
+// Whether some call matches both A and B (same syscall, every argument condition compatible).
+bool can_both_match(const SyscallRule& a, const SyscallRule& b);
+struct RuleOverlap {
+    const SyscallRule* stricter;  // the rule whose action applies where both match
+    const SyscallRule* looser;
+};
+// Every pair of PROFILE's rules with different actions that one call can match both of.
+std::vector<RuleOverlap> overlapping_rules(const Profile& profile);
 
 }  // namespace vigil

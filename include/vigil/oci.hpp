@@ -23,4 +23,10 @@ nlohmann::json profile_to_oci(const Profile& profile);
 // SOURCE names the input in that comment. Throws vigil::Error on JSON the schema cannot say.
 std::string oci_to_toml(const nlohmann::json& oci, const std::string& source);
 
+// Deeper JSON nesting is refused before parsing (a seccomp profile has about 5 levels).
+inline constexpr int max_json_depth = 64;
+// TEXT (the file SOURCE) parsed as JSON; throws vigil::Error for bad or too deeply nested
+// input ("import-oci: SOURCE:LINE:COL: ..." for the latter), never crashes.
+nlohmann::json parse_oci_json(const std::string& text, const std::string& source);
+
 }  // namespace vigil

@@ -83,7 +83,8 @@ int compile_main(const std::vector<std::string>& args) {
     } else {
         Context ctx = build_context(profile, options);
         write_output(c.output, export_pfc_text(ctx.get(), action_value(effective_default(profile, options)),
-                                               highest_known_syscall(profile)));
+                                               highest_known_syscall(profile),
+                                               precedence_pfc(profile, options)));
     }
     return 0;
 }
@@ -132,6 +133,12 @@ int explain_main(const std::vector<std::string>& args) {
     if (v.rule) {
         std::printf("rule: %s: %s = %s%s\n", v.rule->where.str().c_str(), v.rule->syscall.c_str(),
                     v.rule->action.str().c_str(), conditions_text(*v.rule).c_str());
+        for (const auto& other : profile.rules)
+            if (&other != v.rule && other.syscall == name && !(other.action == v.action) &&
+                rule_matches(other, call_args))
+                std::printf("overridden: %s: %s = %s%s (deny wins: the stricter action applies)\n",
+                            other.where.str().c_str(), other.syscall.c_str(),
+                            other.action.str().c_str(), conditions_text(other).c_str());
     } else if (static_cast<uint32_t>(nr) >= kX32Bit) {
         std::printf("reason: x32 system call numbers are killed (bad architecture)\n");
     } else if (static_cast<uint32_t>(nr) > max_known) {

@@ -72,10 +72,12 @@ std::string pfc_action(uint32_t value) {
 
 }  // namespace
 
-std::vector<sock_filter> export_program(void* ctx, uint32_t default_value, uint32_t max_known) {
+std::vector<sock_filter> export_program(void* ctx, uint32_t default_value, uint32_t max_known,
+                                        const std::vector<sock_filter>& precedence) {
     std::string raw = export_to_string(ctx, seccomp_export_bpf, "seccomp_export_bpf");
     if (raw.size() % sizeof(sock_filter) != 0) throw Error("libseccomp exported a truncated BPF program");
     std::vector<sock_filter> prog = enosys_prefix(max_known);
+    prog.insert(prog.end(), precedence.begin(), precedence.end());
     size_t prefix = prog.size();
     prog.resize(prefix + raw.size() / sizeof(sock_filter));
     std::memcpy(prog.data() + prefix, raw.data(), raw.size());
@@ -87,7 +89,8 @@ std::vector<sock_filter> export_program(void* ctx, uint32_t default_value, uint3
     return prog;
 }
 
-std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_known) {
+std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_known,
+                            const std::string& precedence_text) {
     std::string text = export_to_string(ctx, seccomp_export_pfc, "seccomp_export_pfc");
     const std::string sentinel = "TRACE(" + std::to_string(kSentinel & SECCOMP_RET_DATA) + ")";
     const std::string replacement = pfc_action(default_value);
@@ -98,7 +101,8 @@ std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_know
         "# if ($arch == 3221225534 && $syscall < 0x40000000 && $syscall > " + std::to_string(max_known) +
         ")\n#   action ERRNO(" + std::to_string(ENOSYS) + ");  # newer than vigil's syscall tables\n"
         "# The BPF below also sends x32 numbers ($syscall >= 0x40000000, except -1) to the\n"
-        "# invalid-architecture action; libseccomp's pseudo-code leaves that check out.\n";
+        "# invalid-architecture action; libseccomp's pseudo-code leaves that check out.\n" +
+        precedence_text;
     return prefix + text;
 }
 

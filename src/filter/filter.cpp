@@ -18,7 +18,8 @@ BpfProgram compile_filter(const Profile& profile, const FilterOptions& options) 
     Context ctx = build_context(profile, options);
     uint32_t def = action_value(effective_default(profile, options));
     BpfProgram out;
-    out.insns = export_program(ctx.get(), def, highest_known_syscall(profile));
+    out.insns = export_program(ctx.get(), def, highest_known_syscall(profile),
+                               precedence_block(profile, options));
     for (const auto& in : out.insns)
         if (in.code == (BPF_RET | BPF_K) && (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
             out.uses_notify = true;
@@ -40,13 +41,13 @@ bool holds(const ArgCondition& c, uint64_t arg) {
     return false;
 }
 
-bool matches(const SyscallRule& rule, const uint64_t args[6]) {
+}  // namespace
+
+bool rule_matches(const SyscallRule& rule, const uint64_t args[6]) {
     for (const auto& c : rule.conditions)
         if (c.index > 5 || !holds(c, args[c.index])) return false;
     return true;
 }
-
-}  // namespace
 
 Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6]) {
     uint32_t nr = static_cast<uint32_t>(syscall_nr);
@@ -56,7 +57,8 @@ Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6])
     int only = (nr >= kX32Bit || nr > max_known) ? static_cast<int>(max_known) + 1 : syscall_nr;
     Context ctx = build_context(profile, FilterOptions{}, only);
     uint32_t def = action_value(profile.default_action);
-    auto prog = export_program(ctx.get(), def, max_known);
+    auto prog = export_program(ctx.get(), def, max_known,
+                               precedence_block(profile, FilterOptions{}, only));
 
     seccomp_data data{};
     data.nr = syscall_nr;
@@ -66,7 +68,7 @@ Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6])
 
     std::string name = syscall_name(syscall_nr).value_or("");
     for (const auto& rule : profile.rules) {
-        if (rule.syscall != name || !matches(rule, args)) continue;
+        if (rule.syscall != name || !rule_matches(rule, args)) continue;
         if (action_value(rule.action) == result) return {rule.action, &rule};
     }
     if (result == def) return {profile.default_action, nullptr};

@@ -51,10 +51,20 @@ using Context = std::unique_ptr<void, CtxDeleter>;
 // (what `evaluate` needs: libseccomp builds each syscall's decision tree on its own).
 Context build_context(const Profile& profile, const FilterOptions& options, int only_nr = -1);
 
+// The deny-wins block (precedence.cpp): for each syscall whose rules overlap with different
+// actions, its stricter rules tested strictest first; falls through to libseccomp's code.
+// Empty when no rules overlap. ONLY_NR >= 0: that syscall only (as build_context).
+std::vector<sock_filter> precedence_block(const Profile& profile, const FilterOptions& options,
+                                          int only_nr = -1);
+// The same rules as pseudo-code comments for `vigil filter --pfc`.
+std::string precedence_pfc(const Profile& profile, const FilterOptions& options);
+
 // The final program: libseccomp's output with the sentinel replaced by DEFAULT_VALUE, behind
-// vigil's prefix that answers ENOSYS for native numbers above MAX_KNOWN.
-std::vector<sock_filter> export_program(void* ctx, uint32_t default_value, uint32_t max_known);
-std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_known);
+// vigil's prefix that answers ENOSYS for native numbers above MAX_KNOWN, then PRECEDENCE.
+std::vector<sock_filter> export_program(void* ctx, uint32_t default_value, uint32_t max_known,
+                                        const std::vector<sock_filter>& precedence = {});
+std::string export_pfc_text(void* ctx, uint32_t default_value, uint32_t max_known,
+                            const std::string& precedence_text = "");
 
 // Runs a seccomp BPF program on DATA as the kernel would; returns the SECCOMP_RET_* value.
 uint32_t run_bpf(const std::vector<sock_filter>& prog, const seccomp_data& data);

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
-#include <toml.hpp>
 
+#include "../profile/reader.hpp"  // toml11 3.x/4.x compatibility and the nesting-depth guard
 #include "learn_session.hpp"
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
@@ -141,13 +141,8 @@ Profile learning_profile(bool exact) {
 // BASE's own settings, as TOML text for the written profile (a learned BASE is replaced by
 // the merged output, so what it said about the process, supervision and audit must carry over).
 std::string copied_tables(const std::string& base) {
-    using ordered = toml::basic_value<toml::discard_comments, std::map, std::vector>;
-    ordered root;
-    try {
-        root = toml::parse<toml::discard_comments, std::map, std::vector>(base);
-    } catch (const std::exception& e) {
-        throw Error("cannot read " + base + ": " + e.what());
-    }
+    using ordered = profile_detail::TomlValue;
+    const ordered root = profile_detail::read_toml(base);
     std::string out;
     for (const char* key : {"process", "supervise", "audit"}) {
         if (!root.contains(key)) continue;
@@ -166,7 +161,7 @@ std::string relative_to_output(const std::string& path, const std::string& outpu
 }
 
 std::vector<std::string> rebased_includes(const std::string& base, const std::string& output) {
-    toml::value root = toml::parse(base);
+    const auto root = profile_detail::read_toml(base);
     std::vector<std::string> out;
     if (!root.contains("include")) return out;
     fs::path dir = fs::absolute(base).parent_path();

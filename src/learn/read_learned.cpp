@@ -1,7 +1,6 @@
 // Reading the [learned] table of a previously learned profile, for `vigil learn -p BASE`.
-// toml11 directly: load_profile treats [learned] as opaque metadata.
-#include <toml.hpp>
-
+// The TOML tree directly: load_profile treats [learned] as opaque metadata.
+#include "../profile/reader.hpp"  // toml11 3.x/4.x compatibility and the nesting-depth guard
 #include "vigil/error.hpp"
 #include "vigil/learn.hpp"
 
@@ -9,17 +8,20 @@ namespace vigil::learn {
 
 namespace {
 
-std::set<std::string> string_set(const toml::value& v, const std::string& where) {
+using profile_detail::TomlValue;
+using profile_detail::text_of;
+
+std::set<std::string> string_set(const TomlValue& v, const std::string& where) {
     std::set<std::string> out;
     if (!v.is_array()) throw Error(where + ": expected an array of strings");
     for (const auto& item : v.as_array()) {
         if (!item.is_string()) throw Error(where + ": expected an array of strings");
-        out.insert(item.as_string().str);
+        out.insert(text_of(item));
     }
     return out;
 }
 
-SyscallStats read_syscall(const std::string& name, const toml::value& v, const std::string& file) {
+SyscallStats read_syscall(const std::string& name, const TomlValue& v, const std::string& file) {
     std::string where = file + ": [learned.syscalls] " + name;
     if (!v.is_table()) throw Error(where + ": expected a table");
     SyscallStats s;
@@ -45,12 +47,7 @@ SyscallStats read_syscall(const std::string& name, const toml::value& v, const s
 }  // namespace
 
 std::optional<LearnedStats> read_learned(const std::string& path) {
-    toml::value root;
-    try {
-        root = toml::parse(path);
-    } catch (const std::exception& e) {
-        throw Error(std::string("cannot read ") + path + ": " + e.what());
-    }
+    const TomlValue root = profile_detail::read_toml(path);
     if (!root.is_table() || !root.contains("learned")) return std::nullopt;
     const auto& t = root.at("learned");
     LearnedStats stats;

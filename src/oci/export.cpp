@@ -82,6 +82,14 @@ json profile_to_oci(const Profile& profile) {
     if (had_notify)
         spdlog::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
 
+    // OCI runtimes give these rules to libseccomp, which resolves overlaps its own way (an
+    // unconditional rule wins, then lower-numbered arguments): deny wins is vigil's own.
+    for (const auto& o : overlapping_rules(profile))
+        spdlog::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
+                     "deny wins, so where both match the exported profile may give {}",
+                     o.looser->where.str(), o.looser->action.str(), o.looser->syscall,
+                     o.stricter->action.str(), o.stricter->where.str(), o.looser->action.str());
+
     json syscalls = json::array();
     for (const auto& [value, names] : unconditional)
         syscalls.push_back(entry({names.begin(), names.end()}, action_from_value(value)));

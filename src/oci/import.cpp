@@ -2,10 +2,12 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -36,6 +38,20 @@ struct ImportedRule {
     std::vector<ArgCondition> when;
 };
 
+// OBJ[KEY] as a whole number in 0..MAX, FALLBACK when absent. Floats, negative numbers and
+// values above MAX are refused: converting them would be undefined behaviour or wrap silently.
+uint64_t number_at(const json& obj, const char* key, uint64_t fallback, uint64_t max,
+                   const std::string& where) {
+    if (!obj.is_object() || !obj.contains(key)) return fallback;
+    const json& v = obj.at(key);
+    uint64_t n = 0;
+    if (v.is_number_unsigned()) n = v.get<uint64_t>();
+    else if (v.is_number_integer() && v.get<int64_t>() >= 0) n = static_cast<uint64_t>(v.get<int64_t>());
+    else throw Error(where + ": \"" + key + "\" must be a whole number 0.." + std::to_string(max) + ", not " + v.dump());
+    if (n > max) throw Error(where + ": \"" + key + "\" " + std::to_string(n) + " is above " + std::to_string(max));
+    return n;
+}
+
 std::string errno_text(int e) {
     auto name = errno_name(e);
     if (!name) throw Error("errnoRet " + std::to_string(e) + " is not an errno value");
@@ -44,7 +60,8 @@ std::string errno_text(int e) {
 
 std::string profile_action(const json& e, const std::string& action, const std::string& where) {
     if (action == "SCMP_ACT_ALLOW") return "allow";
-    if (action == "SCMP_ACT_ERRNO") return "errno:" + errno_text(e.value("errnoRet", EPERM));
+    if (action == "SCMP_ACT_ERRNO")
+        return "errno:" + errno_text(static_cast<int>(number_at(e, "errnoRet", EPERM, 4095, where)));
     if (action == "SCMP_ACT_KILL_PROCESS") return "kill-process";
     if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD") return "kill-thread";
     if (action == "SCMP_ACT_TRAP") return "trap";
@@ -61,16 +78,22 @@ ArgCondition condition(const json& a, const std::string& where) {
         {"SCMP_CMP_EQ", CmpOp::Eq}, {"SCMP_CMP_GE", CmpOp::Ge}, {"SCMP_CMP_GT", CmpOp::Gt},
         {"SCMP_CMP_MASKED_EQ", CmpOp::MaskedEq}};
     ArgCondition c;
-    c.index = a.at("index").get<unsigned>();
-    if (c.index > 5) throw Error(where + ": argument index " + std::to_string(c.index) + " is not 0..5");
+    if (!a.is_object() || !a.contains("index")) throw Error(where + ": an argument test needs \"index\"");
+    c.index = static_cast<unsigned>(number_at(a, "index", 0, 5, where));
     std::string op = a.at("op").get<std::string>();
     auto it = ops.find(op);
     if (it == ops.end()) throw Error(where + ": unknown comparison '" + op + "'");
     c.op = it->second;
-    uint64_t value = a.value("value", uint64_t{0}), two = a.value("valueTwo", uint64_t{0});
+    uint64_t value = number_at(a, "value", 0, UINT64_MAX, where);
+    uint64_t two = number_at(a, "valueTwo", 0, UINT64_MAX, where);
     // As libseccomp and runc read them: for SCMP_CMP_MASKED_EQ "value" is the mask.
     c.mask = c.op == CmpOp::MaskedEq ? value : 0;
     c.value = c.op == CmpOp::MaskedEq ? two : value;
+    // The same tests vigil's loader refuses in a profile (it would refuse the TOML written).
+    if (c.op == CmpOp::MaskedEq && c.mask == 0)
+        throw Error(where + ": SCMP_CMP_MASKED_EQ with mask 0 tests nothing");
+    if (c.op == CmpOp::MaskedEq && (c.value & ~c.mask) != 0)
+        throw Error(where + ": SCMP_CMP_MASKED_EQ value has bits outside its mask: the test can never hold");
     c.text = condition_str(c);
     return c;
 }
@@ -114,7 +137,27 @@ bool permissive(const std::string& action) { return action == "allow" || action 
 
 std::string quoted(const std::string& s) { return json(s).dump(); }
 
-std::string wrap_names(const std::string& lead, const std::vector<std::string>& names) {
+// Text from the input as it may appear in a TOML comment: printable ASCII only, anything else
+// (a newline would end the comment and let the input write TOML; toml11 refuses other control
+// characters and invalid UTF-8) as \xNN. Found by fuzz_oci.
+std::string comment_text(const std::string& s) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string wrap_names(const std::string& lead, const std::vector<std::string>& raw) {
+    std::vector<std::string> names;
+    for (const auto& n : raw) names.push_back(comment_text(n));
     std::string out, line = lead;
     for (const auto& n : names) {
         if (line.size() + n.size() > 96) out += line + "\n", line = "#   ";
@@ -176,7 +219,7 @@ void apply_unconditional_precedence(Imported& in) {
 
 std::string render(const Imported& in, const std::string& source) {
     std::ostringstream t;
-    t << "# Imported by `vigil import-oci` from " << source << "\n"
+    t << "# Imported by `vigil import-oci` from " << comment_text(source) << "\n"
       << "# for x86_64 with Docker's default capabilities (CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW\n"
       << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
       << "# i386 and x32 calls are killed, as in every vigil profile.\n";
@@ -223,13 +266,58 @@ std::string render(const Imported& in, const std::string& source) {
 
 }  // namespace
 
+namespace {
+
+// Where nesting first goes deeper than max_json_depth, as (line, column), or nullopt. Brackets
+// inside strings do not count. The parser would cope, but code walking a parsed tree (and
+// printing parts of it in messages) recurses once per level.
+std::optional<std::pair<int, int>> too_deep_json(const std::string& text) {
+    int depth = 0, line = 1, column = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        ++column;
+        if (c == '\n') {
+            ++line;
+            column = 0;
+        }
+        if (in_string) {
+            if (c == '\\') {
+                ++i, ++column;  // an escaped character, never a quote that ends the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') in_string = true;
+        else if (c == '[' || c == '{') {
+            if (++depth > max_json_depth) return std::pair{line, column};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+json parse_oci_json(const std::string& text, const std::string& source) {
+    if (auto deep = too_deep_json(text))
+        throw Error("import-oci: " + source + ":" + std::to_string(deep->first) + ":" +
+                    std::to_string(deep->second) + ": JSON nesting deeper than " +
+                    std::to_string(max_json_depth) + " levels; no seccomp profile needs that many");
+    json oci = json::parse(text, nullptr, false);
+    if (oci.is_discarded()) throw Error("import-oci: " + source + ": not valid JSON");
+    return oci;
+}
+
 std::string oci_to_toml(const json& oci, const std::string& source) {
     if (!oci.is_object()) throw Error(source + ": not an OCI seccomp object");
     Imported in;
     try {
         in.default_action = profile_action(oci, oci.at("defaultAction").get<std::string>(), "defaultAction");
         if (oci.contains("defaultErrnoRet") && oci.at("defaultAction") == "SCMP_ACT_ERRNO")
-            in.default_action = "errno:" + errno_text(oci["defaultErrnoRet"].get<int>());
+            in.default_action = "errno:" + errno_text(static_cast<int>(number_at(oci, "defaultErrnoRet", EPERM, 4095, "defaultErrnoRet")));
         const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
         for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
         apply_unconditional_precedence(in);
@@ -261,11 +349,12 @@ int import_oci_main(const std::vector<std::string>& args) {
         else throw Error("import-oci: one input file expected\n" + std::string(kUsage));
     }
     if (input.empty()) throw Error(std::string("import-oci: missing FILE.json\n") + kUsage);
-    std::ifstream in(input);
+    std::ifstream in(input, std::ios::binary);
     if (!in) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
-    json oci = json::parse(in, nullptr, false);
-    if (oci.is_discarded()) throw Error("import-oci: " + input + ": not valid JSON");
-    std::string toml = oci_to_toml(oci, input);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
+    std::string toml = oci_to_toml(parse_oci_json(text.str(), input), input);
     if (output == "-") {
         std::fwrite(toml.data(), 1, toml.size(), stdout);
         return 0;

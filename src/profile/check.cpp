@@ -19,6 +19,10 @@ const char kUsage[] =
     "Reads PROFILE with its includes and @groups, validates it and compiles its filter.\n"
     "Exit 0 and one line 'PROFILE: ok (N rules, default ACTION)', or exit 1 with one\n"
     "'FILE:LINE:COL: message' line per problem on stderr.\n"
+    "Two rules for one syscall that a call can match both of, with different actions, are\n"
+    "legal (the stricter action applies there: deny wins) and each such pair is reported on\n"
+    "stderr as 'FILE:LINE:COL: warning: ...' naming both positions; they do not change the\n"
+    "exit status.\n"
     "--groups lists the @groups profiles can name, with their purpose and members.\n";
 
 void print_groups() {
@@ -34,6 +38,16 @@ std::string summary(const std::string& path, const Profile& p) {
     size_t n = p.rules.size();
     return path + ": ok (" + std::to_string(n) + (n == 1 ? " rule" : " rules") + ", default " +
            p.default_action.str() + ")";
+}
+
+// "LOOSER_POS: warning: ...STRICTER_POS...": at the rule that loses part of its reach.
+std::string overlap_warning(const RuleOverlap& o) {
+    const SyscallRule& loser = *o.looser;
+    const SyscallRule& winner = *o.stricter;
+    return loser.where.str() + ": warning: this " + loser.action.str() + " rule for " +
+           loser.syscall + " overlaps the " + winner.action.str() + " rule at " +
+           winner.where.str() + "; where both match, " + winner.action.str() +
+           " applies (deny wins)";
 }
 
 int check_main(const std::vector<std::string>& args) {
@@ -54,6 +68,10 @@ int check_main(const std::vector<std::string>& args) {
         // What the loader accepts libseccomp should too; compiling here makes `check` answer
         // for the whole way to the BPF program that `run` would install.
         if (p.has_seccomp) compile_filter(p);
+        // Overlaps are legal (deny wins decides them) but worth a look: a rule that is
+        // partly overridden may not do what its author meant. Warnings, so exit 0.
+        for (const auto& o : overlapping_rules(p))
+            std::fprintf(stderr, "%s\n", overlap_warning(o).c_str());
         std::printf("%s\n", summary(args[0], p).c_str());
         return 0;
     } catch (const Error& e) {

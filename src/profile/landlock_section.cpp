@@ -25,7 +25,7 @@ const std::vector<std::string> kScopes = {"signal", "abstract_unix"};
 // Absolute and lexically normal; a relative path names something next to its profile file
 // (the way includes do), so a profile shipped with its app can say "conf".
 std::optional<std::string> grant_path(Reader& r, const TomlValue& item, const std::string& what) {
-    const std::string& written = item.as_string().str;
+    const std::string& written = text_of(item);
     if (written.empty()) {
         r.error(item, what + ": empty path");
         return std::nullopt;
@@ -86,7 +86,7 @@ void read_scope(Reader& r, const TomlValue& v, LandlockSettings& out) {
     if (!items) return;
     bool signal = false, abstract_unix = false;
     for (const TomlValue* item : *items) {
-        const std::string& s = item->as_string().str;
+        const std::string& s = text_of(*item);
         if (s == "signal")
             signal = true;
         else if (s == "abstract_unix")

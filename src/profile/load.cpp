@@ -16,6 +16,7 @@
 #include "../oci/widths.hpp"  // expand_for_width, shared with import-oci
 #include "sections.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"  // is_stricter: the deny-wins order
 #include "vigil/syscalls.hpp"
 
 namespace vigil {
@@ -35,44 +36,6 @@ struct Layering {
     Diagnostics diags;
 };
 
-// The file's bytes, or a message saying why not.
-std::optional<std::string> read_text(const std::string& path, std::string& problem) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        problem = std::strerror(errno);
-        return std::nullopt;
-    }
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        problem = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
-        close(fd);
-        return std::nullopt;
-    }
-    std::string text;
-    char buf[8192];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, n);
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        problem = std::strerror(saved);
-        return std::nullopt;
-    }
-    return text;
-}
-
-// "[error] toml::parse_array: value having ..." -> "value having ...".
-std::string syntax_message(const char* what) {
-    std::string first = what;
-    first = first.substr(0, first.find('\n'));
-    if (first.starts_with("[error] ")) first = first.substr(8);
-    if (first.starts_with("toml::")) {
-        size_t colon = first.find(": ");
-        if (colon != std::string::npos) first = first.substr(colon + 2);
-    }
-    return "TOML syntax error: " + first;
-}
-
 std::optional<TomlValue> parse_toml(const std::string& path, const SourcePos& from,
                                     const std::string& description, Diagnostics& diags) {
     std::string problem;
@@ -81,17 +44,10 @@ std::optional<TomlValue> parse_toml(const std::string& path, const SourcePos& fr
         diags.add(from, "cannot read " + description + ": " + problem);
         return std::nullopt;
     }
-    try {
-        std::istringstream in(*text);
-        return toml::parse<toml::discard_comments, std::map, std::vector>(in, path);
-    } catch (const toml::syntax_error& e) {
-        diags.add({path, static_cast<int>(e.location().line()),
-                   static_cast<int>(e.location().column())},
-                  syntax_message(e.what()));
-    } catch (const std::exception& e) {
-        diags.add({path, 1, 1}, syntax_message(e.what()));
-    }
-    return std::nullopt;
+    SourcePos where;
+    auto root = parse_toml_text(*text, path, where, problem);
+    if (!root) diags.add(where, problem);
+    return root;
 }
 
 void load_file(const std::string& path, const SourcePos& from, const std::string& description,
@@ -108,7 +64,7 @@ void load_includes(Reader& r, const TomlValue& v, Layering& acc) {
     }
     fs::path dir = fs::path(r.file()).parent_path();
     for (const TomlValue* item : items) {
-        const std::string& written = item->as_string().str;
+        const std::string& written = text_of(*item);
         if (written.empty()) {
             r.error(*item, "include: empty file name");
             continue;
@@ -213,8 +169,13 @@ void secure_32bit_conditions(Layering& acc) {
     for (auto& [syscall, rules] : acc.rules) {
         std::vector<SyscallRule> secured;
         for (const auto& rule : rules) {
+            // A call that dodges a denying rule lands on the default or, with deny wins, on a
+            // looser rule for the same syscall: either way the denial must ignore upper bits.
+            bool dodge_permits = default_permits;
+            for (const auto& other : rules)
+                dodge_permits |= is_stricter(rule.action, other.action);
             for (auto& when : expand_for_width(syscall, rule.conditions, permissive(rule.action),
-                                               default_permits)) {
+                                               dodge_permits)) {
                 SyscallRule r = rule;
                 for (size_t i = 0; i < when.size(); ++i)
                     if (!(when[i] == rule.conditions[i]))

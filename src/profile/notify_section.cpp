@@ -155,7 +155,7 @@ void read_allow(Reader& r, const TomlValue& v, const std::string& syscall, Notif
     }
     for (const TomlValue* item : *items) {
         std::string problem;
-        if (auto e = parse_allow_entry(kind, item->as_string().str, problem)) {
+        if (auto e = parse_allow_entry(kind, text_of(*item), problem)) {
             e->where = r.pos(*item);
             p.allow.push_back(std::move(*e));
         } else {

@@ -1,8 +1,16 @@
 // Typed, diagnostic-collecting access to TOML values (see reader.hpp).
 #include "reader.hpp"
 
-#include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "vigil/error.hpp"
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 
@@ -26,7 +34,340 @@ const char* type_name(const TomlValue& v) {
     }
 }
 
+// A lexical pass over TOML text that finds where nesting first exceeds max_toml_depth, so that
+// the recursive parser never sees such input. Depth counts every level a value ends up under:
+// the components of a table header or dotted key, and each enclosing array or inline table.
+// It follows TOML's strings and comments closely enough that brackets and dots inside them do
+// not count; it errs towards counting (a false alarm needs 64 levels of plausible syntax).
+class DepthScan {
+public:
+    explicit DepthScan(const std::string& text) : s_(text) {}
+
+    // The position (line, column) where the limit is crossed, or nullopt.
+    std::optional<std::pair<int, int>> run() {
+        while (i_ < s_.size()) {
+            char c = s_[i_];
+            if (c == '\n') {
+                advance();
+                if (stack_.empty()) {  // a new top-level line starts with a key or a header
+                    mode_ = Mode::Key;
+                    components_ = 0;
+                    cur_ = table_depth_;
+                }
+                continue;
+            }
+            if (c == ' ' || c == '\t' || c == '\r') {
+                advance();
+                continue;
+            }
+            if (c == '#') {
+                while (i_ < s_.size() && s_[i_] != '\n') advance();
+                continue;
+            }
+            if (c == '"' || c == '\'') {
+                if (mode_ == Mode::Key && !key_component()) return at_;
+                skip_string();
+                continue;
+            }
+            if (mode_ == Mode::Key) {
+                if (c == '[' && stack_.empty() && components_ == 0) {
+                    if (!header()) return at_;
+                    continue;
+                }
+                if (c == '=') {
+                    mode_ = Mode::Value;
+                    value_depth_ = cur_ + components_;
+                    advance();
+                    continue;
+                }
+                if (c == '.') {
+                    dotted_ = true;
+                    advance();
+                    continue;
+                }
+                if (c == '}' || c == ']') {
+                    close();
+                    continue;
+                }
+                if (c == ',') {  // stray comma in an inline table: toml11 reports it
+                    advance();
+                    continue;
+                }
+                if (!key_component()) return at_;
+                advance();  // always make progress, even on a character no key may hold
+                while (i_ < s_.size() && bare_key_char(s_[i_])) advance();
+                continue;
+            }
+            // Value mode.
+            if (c == '[' || c == '{') {
+                stack_.push_back({c, cur_});
+                cur_ = value_depth_ + 1;
+                if (cur_ > max_toml_depth) return here();
+                advance();
+                if (c == '{') {
+                    mode_ = Mode::Key;
+                    components_ = 0;
+                } else {
+                    value_depth_ = cur_;
+                }
+                continue;
+            }
+            if (c == ']' || c == '}') {
+                close();
+                continue;
+            }
+            if (c == ',') {
+                advance();
+                if (!stack_.empty() && stack_.back().kind == '{') {
+                    mode_ = Mode::Key;
+                    components_ = 0;
+                } else {
+                    value_depth_ = cur_;
+                }
+                continue;
+            }
+            advance();  // numbers, booleans, dates: nothing nests
+        }
+        return std::nullopt;
+    }
+
+private:
+    enum class Mode { Key, Value };
+    struct Open {
+        char kind;
+        int depth;  // the depth outside this container
+    };
+
+    static bool bare_key_char(char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    }
+
+    std::pair<int, int> here() const { return {line_, column_}; }
+
+    void advance() {
+        if (s_[i_] == '\n') {
+            ++line_;
+            column_ = 1;
+        } else {
+            ++column_;
+        }
+        ++i_;
+    }
+
+    // One more component of the key being read (the first, or one after a dot).
+    bool key_component() {
+        if (components_ == 0 || dotted_) {
+            ++components_;
+            dotted_ = false;
+            if (cur_ + components_ > max_toml_depth) {
+                at_ = here();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void close() {
+        if (!stack_.empty()) {
+            cur_ = stack_.back().depth;
+            stack_.pop_back();
+        }
+        mode_ = Mode::Value;
+        value_depth_ = cur_;
+        advance();
+    }
+
+    // "[a.b]" or "[[a.b]]": the header's components are the depth of the keys below it.
+    bool header() {
+        advance();
+        int extra = 0;
+        if (i_ < s_.size() && s_[i_] == '[') {
+            advance();
+            extra = 1;  // an array of tables holds its tables one level down
+        }
+        cur_ = extra;
+        components_ = 0;
+        dotted_ = false;
+        while (i_ < s_.size() && s_[i_] != ']' && s_[i_] != '\n') {
+            char c = s_[i_];
+            if (c == '"' || c == '\'') {
+                if (!key_component()) return false;
+                skip_string();
+            } else if (c == '.') {
+                dotted_ = true;
+                advance();
+            } else if (c == ' ' || c == '\t') {
+                advance();
+            } else {
+                if (!key_component()) return false;
+                advance();
+                while (i_ < s_.size() && bare_key_char(s_[i_])) advance();
+            }
+        }
+        table_depth_ = cur_ + components_;
+        cur_ = table_depth_;
+        components_ = 0;
+        mode_ = Mode::Value;  // only a comment may follow on this line
+        while (i_ < s_.size() && s_[i_] == ']') advance();
+        return true;
+    }
+
+    bool starts_with(const char* quote3) const { return s_.compare(i_, 3, quote3) == 0; }
+
+    // Skips a basic, literal or multi-line string starting at i_.
+    void skip_string() {
+        char q = s_[i_];
+        bool multi = starts_with(q == '"' ? "\"\"\"" : "\'\'\'");
+        for (int k = 0; k < (multi ? 3 : 1); ++k) advance();
+        while (i_ < s_.size()) {
+            char c = s_[i_];
+            if (!multi && c == '\n') return;  // unterminated: toml11 reports it here
+            if (q == '"' && c == '\\') {
+                advance();
+                if (i_ < s_.size()) advance();
+                continue;
+            }
+            if (c == q && (!multi || starts_with(q == '"' ? "\"\"\"" : "\'\'\'"))) {
+                for (int k = 0; k < (multi ? 3 : 1); ++k) advance();
+                // A multi-line string may end with up to two quotes of its own before the
+                // closing three.
+                for (int k = 0; multi && k < 2 && i_ < s_.size() && s_[i_] == q; ++k) advance();
+                return;
+            }
+            advance();
+        }
+    }
+
+    const std::string& s_;
+    size_t i_ = 0;
+    int line_ = 1, column_ = 1;
+    Mode mode_ = Mode::Key;
+    std::vector<Open> stack_;
+    int table_depth_ = 0;  // depth of the keys under the last table header
+    int cur_ = 0;          // depth of the keys or values being read
+    int value_depth_ = 0;  // depth of the value after '=' (its key's components included)
+    int components_ = 0;   // components of the key being read
+    bool dotted_ = false;  // a dot was read since the last component
+    std::pair<int, int> at_;
+};
+
+// "[error] toml::parse_array: value having ..." -> "TOML syntax error: value having ...".
+std::string syntax_message(const std::string& what) {
+    std::string first = what.substr(0, what.find('\n'));
+    if (first.starts_with("[error] ")) first = first.substr(8);
+    if (first.starts_with("toml::")) {
+        size_t colon = first.find(": ");
+        if (colon != std::string::npos) first = first.substr(colon + 2);
+    }
+    return "TOML syntax error: " + first;
+}
+
 }  // namespace
+
+const std::string& text_of(const TomlValue& v) {
+#if TOML11_VERSION_MAJOR >= 4
+    return v.as_string();
+#else
+    return v.as_string().str;
+#endif
+}
+
+std::optional<std::string> read_text(const std::string& path, std::string& problem) {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        problem = std::strerror(errno);
+        return std::nullopt;
+    }
+    struct stat st {};
+    if (fstat(fd, &st) != 0) {
+        problem = std::string("fstat: ") + std::strerror(errno);
+        close(fd);
+        return std::nullopt;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        problem = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
+        close(fd);
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    int saved = errno;
+    close(fd);
+    if (n < 0) {
+        problem = std::strerror(saved);
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<TomlValue> parse_toml_text(const std::string& text, const std::string& path,
+                                         SourcePos& where, std::string& message) {
+    if (auto deep = DepthScan(text).run()) {
+        where = {path, deep->first, deep->second};
+        message = "TOML nesting deeper than " + std::to_string(max_toml_depth) +
+                  " levels (arrays, inline tables and dotted keys together); no profile needs "
+                  "that many";
+        return std::nullopt;
+    }
+    try {
+        std::istringstream in(text);
+#if TOML11_VERSION_MAJOR >= 4
+        return toml::parse<TomlConfig>(in, path);
+#else
+        return toml::parse<toml::discard_comments, std::map, std::vector>(in, path);
+#endif
+    } catch (const toml::syntax_error& e) {
+#if TOML11_VERSION_MAJOR >= 4
+        where = {path, 1, 1};
+        std::string title = e.what();
+        if (!e.errors().empty()) {
+            const auto& err = e.errors().front();
+            title = err.title();
+            if (!err.locations().empty()) {
+                const auto& loc = err.locations().front().first;
+                where = {path, static_cast<int>(loc.first_line_number()),
+                         static_cast<int>(loc.first_column_number())};
+            }
+        }
+        message = syntax_message(title);
+#else
+        where = {path, static_cast<int>(e.location().line()),
+                 static_cast<int>(e.location().column())};
+        message = syntax_message(e.what());
+#endif
+    } catch (const std::exception& e) {
+        where = {path, 1, 1};
+        message = syntax_message(e.what());
+    }
+    if (where.line <= 0) where = {path, 1, 1};
+    return std::nullopt;
+}
+
+std::optional<TomlValue> parse_toml_file(const std::string& path, SourcePos& where,
+                                         std::string& message) {
+    auto text = read_text(path, message);
+    if (!text) {
+        where = {path, 0, 0};
+        message = "cannot read " + path + ": " + message;
+        return std::nullopt;
+    }
+    return parse_toml_text(*text, path, where, message);
+}
+
+TomlValue read_toml(const std::string& path) {
+    SourcePos where;
+    std::string problem;
+    auto root = parse_toml_file(path, where, problem);
+    if (!root) throw Error(where.line > 0 ? where.str() + ": " + problem : problem);
+    return std::move(*root);
+}
 
 std::string Diagnostics::text() const {
     // Files in the order they first reported something, then by position within each file.
@@ -52,7 +393,12 @@ std::string Diagnostics::text() const {
 
 SourcePos Reader::pos(const TomlValue& v) const {
     auto loc = v.location();
+#if TOML11_VERSION_MAJOR >= 4
+    SourcePos p{file_, static_cast<int>(loc.first_line_number()),
+                static_cast<int>(loc.first_column_number())};
+#else
     SourcePos p{file_, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+#endif
     if (p.line <= 0) p = {file_, 1, 1};  // toml11 has no region for values it synthesised
     return p;
 }
@@ -79,7 +425,7 @@ bool Reader::expect_table(const TomlValue& v, const std::string& what) {
 }
 
 std::optional<std::string> Reader::string(const TomlValue& v, const std::string& what) {
-    if (v.is_string()) return v.as_string().str;
+    if (v.is_string()) return text_of(v);
     error(v, what + ": expected a string, found " + type_name(v));
     return std::nullopt;
 }
@@ -135,7 +481,7 @@ std::optional<std::string> Reader::name_or_id(const TomlValue& v, const std::str
         error(v, what + ": expected a name or a number, found " + type_name(v));
         return std::nullopt;
     }
-    const std::string& s = v.as_string().str;
+    const std::string& s = text_of(v);
     bool valid = !s.empty() && s.size() <= 32;
     for (char c : s)
         valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||

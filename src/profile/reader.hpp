@@ -14,7 +14,40 @@
 
 namespace vigil::profile_detail {
 
+// toml11 3.x (Debian 12) and 4.x (Debian 13) spell the value type, string access, source
+// positions and syntax errors differently; reader.cpp is the only place that knows both.
+// Tables are std::map in both so that keys are visited in a stable order.
+#if TOML11_VERSION_MAJOR >= 4
+struct TomlConfig : toml::type_config {
+    using comment_type = toml::discard_comments;
+    template <typename K, typename T>
+    using table_type = std::map<K, T>;
+};
+using TomlValue = toml::basic_value<TomlConfig>;
+#else
 using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
+#endif
+
+// The text of a string value (the caller checked is_string()).
+const std::string& text_of(const TomlValue& v);
+
+// Deeper nesting than this (arrays, inline tables and dotted keys together) is refused before
+// toml11 sees the text: its parser and its destructors recurse once per level.
+inline constexpr int max_toml_depth = 64;
+
+// Parses TEXT as the TOML file PATH. On failure returns nullopt and sets WHERE and MESSAGE
+// ("TOML syntax error: ..."); never throws for bad input and never recurses without bound.
+std::optional<TomlValue> parse_toml_text(const std::string& text, const std::string& path,
+                                         SourcePos& where, std::string& message);
+// The bytes of the regular file PATH, or nullopt with PROBLEM saying why not (a FIFO or a
+// device is refused without blocking on it).
+std::optional<std::string> read_text(const std::string& path, std::string& problem);
+// parse_toml_text on a file read from disk; a file that cannot be read is reported at PATH.
+std::optional<TomlValue> parse_toml_file(const std::string& path, SourcePos& where,
+                                         std::string& message);
+// parse_toml_file for callers outside the profile loader: throws vigil::Error
+// ("FILE:LINE:COL: TOML syntax error: ...") instead.
+TomlValue read_toml(const std::string& path);
 
 struct Diagnostic {
     SourcePos where;

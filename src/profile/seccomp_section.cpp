@@ -1,12 +1,15 @@
 // [seccomp]: default action, allow/notify lists, the deny table and conditional rules of ONE
 // file, reduced to one decision per syscall. Inside a file, a name written out beats a group
 // that contains it; two different explicit decisions for one syscall are an error; when only
-// groups disagree, the stricter wins (deny over notify over allow).
+// groups disagree, the stricter wins (deny over notify over allow). Conditional rules replace
+// the unconditional decision, unless all of them are stricter than it: then they are
+// exceptions carved out of it and both are kept (the filter applies deny wins).
 #include <seccomp.h>
 
 #include <set>
 
 #include "sections.hpp"
+#include "vigil/filter.hpp"  // is_stricter: the deny-wins order
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 
@@ -52,7 +55,7 @@ void read_list(Reader& r, const TomlValue& table, const std::string& key, Kind k
     auto items = r.string_array(*v, "seccomp." + key);
     if (!items) return;
     for (const TomlValue* item : *items)
-        mention_all(r, *item, item->as_string().str, kind, action, "seccomp." + key, out);
+        mention_all(r, *item, text_of(*item), kind, action, "seccomp." + key, out);
 }
 
 void read_deny(Reader& r, const TomlValue& table, Mentions& out) {
@@ -110,15 +113,15 @@ std::optional<SyscallRule> read_rule(Reader& r, const TomlValue& rule) {
     out.action = *act;
     for (const TomlValue* c : *conditions) {
         std::string problem;
-        auto cond = parse_condition(c->as_string().str, problem);
+        auto cond = parse_condition(text_of(*c), problem);
         if (!cond) {
-            r.error(*c, "condition '" + c->as_string().str + "': " + problem);
+            r.error(*c, "condition '" + text_of(*c) + "': " + problem);
             ok = false;
             continue;
         }
         for (const auto& earlier : out.conditions)
             if (earlier.index == cond->index) {
-                r.error(*c, "condition '" + c->as_string().str + "': arg" +
+                r.error(*c, "condition '" + text_of(*c) + "': arg" +
                                 std::to_string(cond->index) +
                                 " is already tested in this rule; write a second rule (rules "
                                 "are ORed) or one masked condition");
@@ -147,38 +150,76 @@ void read_rules(Reader& r, const TomlValue& table, Mentions& mentions,
     }
 }
 
+// The stricter of the groups' decisions for SYSCALL (deny over notify over allow), or nullptr;
+// two deny groups with different actions are an error when REPORT, else just nullptr.
+const Mention* group_decision(Reader& r, const std::string& syscall,
+                              const std::vector<Mention>& mentions, bool report, bool& failed) {
+    const Mention* chosen = nullptr;
+    for (Kind k : {Kind::Deny, Kind::Notify, Kind::Allow}) {
+        for (const auto& m : mentions) {
+            if (m.kind != k || m.group.empty()) continue;
+            if (chosen && !(chosen->action == m.action)) {
+                if (report)
+                    r.error(m.where, "'" + syscall + "' is in " + chosen->group + " (" +
+                                         chosen->action.str() + ") and in " + m.group + " (" +
+                                         m.action.str() + "); name it to decide");
+                failed = true;
+                return nullptr;
+            }
+            if (!chosen) chosen = &m;
+        }
+        if (chosen) break;
+    }
+    return chosen;
+}
+
+// Rules that only carve stricter exceptions out of BASE's unconditional decision ("allow
+// ioctl, but errno:EPERM for TIOCSTI") are kept next to it: deny wins where both match.
+bool carve_out(const Mention& base, const std::vector<SyscallRule>& conditional) {
+    for (const auto& rule : conditional)
+        if (!is_stricter(rule.action, base.action)) return false;
+    return !conditional.empty();
+}
+
 // The decision for one syscall from everything this file says about it.
 std::optional<std::vector<SyscallRule>> decide(Reader& r, const std::string& syscall,
                                                 const std::vector<Mention>& mentions,
                                                 const std::vector<SyscallRule>& conditional) {
-    const Mention* chosen = nullptr;
+    const Mention* named = nullptr;  // written out in allow/notify/deny
+    const Mention* rule = nullptr;   // the first [[seccomp.rule]] for it
     for (const auto& m : mentions) {
         if (!m.group.empty()) continue;
-        if (chosen && chosen->kind != m.kind) {
-            r.error(m.where, "'" + syscall + "' is named in both " + kind_where(chosen->kind) +
-                                 " (" + chosen->where.str() + ") and " + kind_where(m.kind));
+        if (m.kind == Kind::Rule) {
+            if (!rule) rule = &m;
+            continue;
+        }
+        if (named && named->kind != m.kind) {
+            r.error(m.where, "'" + syscall + "' is named in both " + kind_where(named->kind) +
+                                 " (" + named->where.str() + ") and " + kind_where(m.kind));
             return std::nullopt;
         }
-        if (!chosen) chosen = &m;
+        if (!named) named = &m;
     }
-    if (!chosen) {
-        for (Kind k : {Kind::Deny, Kind::Notify, Kind::Allow}) {
-            for (const auto& m : mentions) {
-                if (m.kind != k) continue;
-                if (chosen && !(chosen->action == m.action)) {
-                    r.error(m.where, "'" + syscall + "' is in " + chosen->group + " (" +
-                                         chosen->action.str() + ") and in " + m.group + " (" +
-                                         m.action.str() + "); name it to decide");
-                    return std::nullopt;
-                }
-                if (!chosen) chosen = &m;
-            }
-            if (chosen) break;
-        }
+    bool failed = false;
+    // With rules, a disagreement between groups does not matter unless they are carve-outs.
+    const Mention* base = named ? named : group_decision(r, syscall, mentions, !rule, failed);
+    if (failed && !rule) return std::nullopt;
+    if (!rule) return std::vector<SyscallRule>{{syscall, base->action, {}, base->where}};
+    if (base && carve_out(*base, conditional)) {
+        std::vector<SyscallRule> out{{syscall, base->action, {}, base->where}};
+        out.insert(out.end(), conditional.begin(), conditional.end());
+        return out;
     }
-    if (chosen->kind == Kind::Rule) return conditional;
-    SyscallRule rule{syscall, chosen->action, {}, chosen->where};
-    return std::vector<SyscallRule>{rule};
+    if (named) {
+        r.error(rule->where, "'" + syscall + "' is named in both " + kind_where(named->kind) +
+                                 " (" + named->where.str() + ") and " + kind_where(Kind::Rule) +
+                                 " that is not stricter than it; only stricter rules (deny "
+                                 "wins) may carve exceptions out of an unconditional decision");
+        return std::nullopt;
+    }
+    // Rules that allow or are no stricter say exactly where the call is permitted: they replace
+    // the groups' unconditional decision.
+    return conditional;
 }
 
 }  // namespace

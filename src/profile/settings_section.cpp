@@ -28,11 +28,11 @@ std::vector<std::string> capability_names() {
 
 // "NET_BIND_SERVICE", "CAP_NET_BIND_SERVICE" or lower case -> "NET_BIND_SERVICE".
 std::optional<std::string> capability(Reader& r, const TomlValue& v) {
-    std::string name = upper(v.as_string().str);
+    std::string name = upper(text_of(v));
     if (name.starts_with("CAP_")) name = name.substr(4);
     auto known = capability_names();
     if (std::find(known.begin(), known.end(), name) != known.end()) return name;
-    r.error(v, "unknown capability '" + v.as_string().str + "' in process.capabilities" +
+    r.error(v, "unknown capability '" + text_of(v) + "' in process.capabilities" +
                    did_you_mean(name, known));
     return std::nullopt;
 }

@@ -29,14 +29,6 @@ Profile mixed_profile() {
     return p;
 }
 
-uint32_t full_decision(const std::vector<sock_filter>& prog, int nr, const uint64_t args[6]) {
-    seccomp_data d{};
-    d.nr = nr;
-    d.arch = AUDIT_ARCH_X86_64;
-    for (int i = 0; i < 6; ++i) d.args[i] = args[i];
-    return filter_detail::run_bpf(prog, d);
-}
-
 }  // namespace
 
 TEST_CASE("evaluate agrees with the compiled filter on every syscall") {

@@ -20,6 +20,9 @@
 #include <string>
 #include <vector>
 
+#include <linux/audit.h>
+
+#include "../../src/filter/internal.hpp"
 #include "vigil/filter.hpp"
 #include "vigil/profile.hpp"
 
@@ -45,6 +48,15 @@ inline ArgCondition cond(unsigned index, CmpOp op, uint64_t value, uint64_t mask
     c.value = value;
     c.mask = mask;
     return c;
+}
+
+// What PROG answers for a native x86_64 call NR(ARGS), through vigil's BPF interpreter.
+inline uint32_t full_decision(const std::vector<sock_filter>& prog, int nr, const uint64_t args[6]) {
+    seccomp_data d{};
+    d.nr = nr;
+    d.arch = AUDIT_ARCH_X86_64;
+    for (int i = 0; i < 6; ++i) d.args[i] = args[i];
+    return filter_detail::run_bpf(prog, d);
 }
 
 inline Profile profile_with(Action def, std::vector<SyscallRule> rules) {

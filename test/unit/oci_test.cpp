@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "filter_support.hpp"
+#include "profile_files.hpp"
 #include "vigil/oci.hpp"
 
 using namespace vigil;
@@ -120,4 +121,46 @@ TEST_CASE("oci_to_toml rejects what it cannot express") {
                                   "x.json"),
                       doctest::Contains("x.json: syscalls[0]: unknown comparison 'SCMP_CMP_XX'"));
     CHECK_THROWS_WITH(oci_to_toml(json::parse("[1]"), "x.json"), doctest::Contains("not an OCI seccomp object"));
+}
+
+TEST_CASE("oci_to_toml refuses numbers it cannot hold instead of converting them") {
+    // Found by the fuzz_oci target: a float "value" outside uint64_t's range was converted
+    // (undefined behaviour; UBSan aborted), and floats or negatives became arbitrary values.
+    auto with_arg = [](const std::string& arg) {
+        return json::parse(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+            "action": "SCMP_ACT_ERRNO", "args": [)" + arg + "]}]}");
+    };
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": 2.1e64, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"value\" must be a whole number"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": -1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"value\" must be a whole number"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 1.5, "value": 1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"index\" must be a whole number 0..5"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 9, "value": 1, "op": "SCMP_CMP_EQ"})"), "x.json"),
+                      doctest::Contains("\"index\" 9 is above 5"));
+    CHECK_THROWS_WITH(oci_to_toml(json::parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1e300})"),
+                                  "x.json"),
+                      doctest::Contains("\"defaultErrnoRet\" must be a whole number"));
+    // Found by fuzz_oci: masked tests vigil's loader refuses were written out as TOML.
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": 2114060288, "valueTwo": 1, "op": "SCMP_CMP_MASKED_EQ"})"),
+                                  "x.json"),
+                      doctest::Contains("value has bits outside its mask"));
+    CHECK_THROWS_WITH(oci_to_toml(with_arg(R"({"index": 0, "value": 0, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"})"), "x.json"),
+                      doctest::Contains("mask 0 tests nothing"));
+    // The largest uint64_t is a valid value (read's fd is 32-bit: the low half is compared).
+    CHECK(oci_to_toml(with_arg(R"({"index": 0, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"})"), "x.json")
+              .find("arg0 & 0xffffffff == 0xffffffff") != std::string::npos);
+}
+
+TEST_CASE("oci_to_toml: names from the input cannot leave the comment they are listed in") {
+    // Found by fuzz_oci: an unknown syscall name is listed in a "# Dropped" comment; a newline
+    // in it ended the comment and the rest became TOML of the imported profile.
+    std::string toml = oci_to_toml(json::parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "x\n[process]\nuser = \"root\"\n#\u007f"], "action": "SCMP_ACT_ALLOW"}]})"),
+                                   "evil\n[audit].json");
+    CHECK(toml.find("\n[process]") == std::string::npos);
+    CHECK(toml.find("\n[audit]") == std::string::npos);
+    CHECK(toml.find("x\\x0a[process]\\x0auser = \"root\"\\x0a#\\x7f") != std::string::npos);
+    test::ProfileDir dir;
+    CHECK_NOTHROW(load_profile(dir.write("imported.toml", toml)));
 }

@@ -2,6 +2,7 @@
 // useful message, and all problems of a file are reported at once.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,15 +34,26 @@ std::string load_error(const test::ProfileDir& dir, const std::string& name = "a
 
 // "FILE:L:C: msg" expectation -> does TEXT hold a line starting with DIR/FILE:L:C: and
 // containing msg?
+// EXPECTED is "FILE:LINE:COL: text"; a COL of "?" accepts any column (toml11 3.x and 4.x point
+// at different columns of a syntax error: 3.x at the value, 4.x at the key).
 bool has_line(const std::string& text, const std::string& dir, const std::string& expected) {
     size_t sep = expected.find(": ");
     std::string prefix = dir + "/" + expected.substr(0, sep) + ": ";
     std::string message = expected.substr(sep + 2);
+    bool any_column = prefix.ends_with(":?: ");
+    if (any_column) prefix.resize(prefix.size() - 3);
+    auto positioned = [&](const std::string& line) {
+        if (!line.starts_with(prefix)) return false;
+        if (!any_column) return true;
+        size_t i = prefix.size();
+        while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+        return i > prefix.size() && line.compare(i, 2, ": ") == 0;
+    };
     size_t start = 0;
     while (start <= text.size()) {
         size_t end = text.find('\n', start);
         std::string line = text.substr(start, end == std::string::npos ? end : end - start);
-        if (line.starts_with(prefix) && line.find(message) != std::string::npos) return true;
+        if (positioned(line) && line.find(message) != std::string::npos) return true;
         if (end == std::string::npos) break;
         start = end + 1;
     }
@@ -53,9 +65,9 @@ const std::vector<BadCase> kBadCases = {
     {"empty file", {{"a.toml", ""}}, {"a.toml:1:1: empty profile"}},
     {"comments only", {{"a.toml", "# nothing here\n\n"}}, {"a.toml:1:1: empty profile"}},
     {"TOML syntax: unclosed table header", {{"a.toml", "[seccomp\nallow = []\n"}},
-     {"a.toml:1:1: TOML syntax error"}},
+     {"a.toml:1:?: TOML syntax error"}},
     {"TOML syntax: duplicate key", {{"a.toml", "complain = true\ncomplain = false\n"}},
-     {"a.toml:2:12: TOML syntax error: value (\"complain\") already exists"}},
+     {"a.toml:2:?: TOML syntax error", "a.toml:2:?: already exists"}},
     {"TOML syntax: bad value in array", {{"a.toml", "[seccomp]\nallow = [\"read\",\n x\n]\n"}},
      {"a.toml:3:2: TOML syntax error"}},
     // --- unknown keys, with suggestions ---

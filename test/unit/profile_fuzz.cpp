@@ -1,5 +1,7 @@
 // Randomly damaged profiles: the loader either accepts them or throws vigil::Error with
-// FILE:LINE:COL lines; it never crashes or lets another exception escape.
+// FILE:LINE:COL lines; it never crashes or lets another exception escape. A fixed-seed
+// regression that runs with every unit test; the coverage-guided search is test/fuzz
+// (libFuzzer, .ci/fuzz).
 #include <doctest/doctest.h>
 
 #include <random>
