@@ -1,5 +1,5 @@
 // Receiving and recording notifications. Every call is continued: learn never decides,
-// so reading the caller's memory here is only for the record (DESIGN.md §4 allows it).
+// so reading the caller's memory here is only for the record: nothing is decided on it.
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>

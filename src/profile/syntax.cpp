@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "vigil/text.hpp"
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 
@@ -42,37 +43,13 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::optional<uint64_t> parse_number(std::string_view s) {
-    int base = 10;
-    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s.remove_prefix(2);
-    } else if (s.size() > 1 && s[0] == '0') {
-        base = 8;
-        s.remove_prefix(1);
-    }
-    if (s.empty()) return std::nullopt;
-    uint64_t value = 0;
-    for (char ch : s) {
-        int digit;
-        if (ch >= '0' && ch <= '9') digit = ch - '0';
-        else if (ch >= 'a' && ch <= 'f') digit = ch - 'a' + 10;
-        else if (ch >= 'A' && ch <= 'F') digit = ch - 'A' + 10;
-        else return std::nullopt;
-        if (digit >= base) return std::nullopt;
-        if (value > (UINT64_MAX - digit) / base) return std::nullopt;  // overflow
-        value = value * base + digit;
-    }
-    return value;
-}
-
 std::optional<uint64_t> parse_term(std::string_view term, std::string& error) {
     if (term.empty()) {
         error = "missing value";
         return std::nullopt;
     }
     if (std::isdigit(static_cast<unsigned char>(term[0]))) {
-        auto n = parse_number(term);
+        auto n = text::parse_c_number(term);
         if (!n) error = "'" + std::string(term) + "' is not a number that fits in 64 bits";
         return n;
     }
