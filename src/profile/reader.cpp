@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <tuple>
 #include <sstream>
 
 #include "vigil/error.hpp"
@@ -251,6 +253,36 @@ private:
     std::pair<int, int> at_;
 };
 
+// Where TEXT first is not UTF-8 (line, column, the byte), or nullopt. TOML files must be UTF-8,
+// and toml11 3.7's own check reads past its buffer when a string holds an invalid sequence
+// (found by fuzz_learned: the 3 bytes ' \xff ' overflowed the heap), so vigil checks first.
+std::optional<std::tuple<int, int, unsigned>> invalid_utf8(const std::string& text) {
+    int line = 1, column = 1;
+    for (size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size();
+        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+        for (size_t k = 1; ok && k < len; ++k) {
+            auto cont = static_cast<unsigned char>(text[i + k]);
+            ok = (cont & 0xc0) == 0x80;
+            cp = (cp << 6) | (cont & 0x3f);
+        }
+        // Overlong forms, UTF-16 surrogates and values above U+10FFFF are not UTF-8 either.
+        static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+        ok = ok && cp >= least[len] && !(cp >= 0xd800 && cp <= 0xdfff) && cp <= 0x10ffff;
+        if (!ok) return std::tuple{line, column, static_cast<unsigned>(c)};
+        if (c == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            column += static_cast<int>(len);
+        }
+        i += len;
+    }
+    return std::nullopt;
+}
+
 // "[error] toml::parse_array: value having ..." -> "TOML syntax error: value having ...".
 std::string syntax_message(const std::string& what) {
     std::string first = what.substr(0, what.find('\n'));
@@ -314,6 +346,14 @@ std::optional<TomlValue> parse_toml_text(const std::string& text, const std::str
         message = "TOML nesting deeper than " + std::to_string(max_toml_depth) +
                   " levels (arrays, inline tables and dotted keys together); no profile needs "
                   "that many";
+        return std::nullopt;
+    }
+    if (auto bad = invalid_utf8(text)) {
+        auto [line, column, byte] = *bad;
+        where = {path, line, column};
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", byte);
+        message = std::string("TOML syntax error: not UTF-8 (byte ") + hex + "); a profile must be UTF-8 text";
         return std::nullopt;
     }
     try {

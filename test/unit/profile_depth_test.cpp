@@ -87,3 +87,19 @@ TEST_CASE("200,000-deep OCI JSON is refused at a position") {
     // Strings may hold brackets and escaped quotes.
     CHECK_NOTHROW(parse_oci_json("{\"a\":\"" + repeat("[\\\"", 1000) + "\"}", "ok.json"));
 }
+
+TEST_CASE("text that is not UTF-8 is refused at its position before toml11 sees it") {
+    // Found by fuzz_learned: toml11 3.7 read past its buffer on the 3 bytes ' \xff '.
+    test::ProfileDir dir;
+    for (const std::string bad : {"'\xff'", "a = \"\xc0\xaf\"", "a = 1\nb = '\xed\xa0\x80'", "x = \"\xf4\x90\x80\x80\""}) {
+        CAPTURE(bad);
+        std::string path = dir.write("bad.toml", bad);
+        std::string err = load_error(path);
+        CHECK(err.find("not UTF-8") != std::string::npos);
+        CHECK_THROWS_WITH(learn::read_learned(path), doctest::Contains("not UTF-8"));
+    }
+    std::string path = dir.write("bad.toml", "complain = true\n# caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\n");
+    CHECK(load_error(path) == "");
+    path = dir.write("bad.toml", "complain = true\nx = 'ab\xff'\n");
+    CHECK(load_error(path).starts_with(path + ":2:8: TOML syntax error: not UTF-8 (byte 0xff)"));
+}
