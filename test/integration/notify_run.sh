@@ -11,29 +11,10 @@ set -uo pipefail
 PROBE=$HELPERS/notify_probe
 T=$(mktemp -d /tmp/vigil-notify-it.XXXXXX)
 chmod 0777 "$T"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-FAILS=0
+# Checks, cleanup and loopback servers shared with the other object tests; pass/fail say the mode.
+. "$(dirname "$0")/lib/objects.bash"
 fail() { echo "FAIL [$MODE]: $*"; FAILS=$((FAILS + 1)); }
 pass() { echo "ok   [$MODE]: $*"; }
-expect() {  # expect DESCRIPTION FILE REGEX
-    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1 (no /$3/ in $2)"; sed 's/^/    /' "$2"; fi
-}
-
-# Loopback servers that accept and close; each writes its port to $T/port.NAME.
-server() {
-    python3 - "$T/port.$1" > /dev/null 2>&1 <<'PY' &
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept(); c.close()
-PY
-    PIDS+=($!)
-    for _ in $(seq 50); do [ -s "$T/port.$1" ] && break; sleep 0.1; done
-}
 server a
 server f
 ALLOWED=$(cat "$T/port.a")
