@@ -245,7 +245,7 @@ void PhaseTracker::output_line(std::string_view line) {
     if (!probing_ || !output_re_) return;
     // The relay already bounds lines; the matcher does not rely on it.
     if (line.size() > kMaxOutputLine) line = line.substr(0, kMaxOutputLine);
-    if (RE2::PartialMatch(line, *output_re_))
+    if (RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *output_re_))
         become_ready("output matched \"" + *cond_.output_match + "\"");
 }
 
