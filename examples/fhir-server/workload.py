@@ -13,6 +13,11 @@ resources from several threads at once. With --state it writes what the server m
 
 The second form checks, e.g. after a restart, that the server still holds exactly that state.
 
+--canonical is for servers that parse resources into a FHIR model (LinuxForHealth, HAPI): they
+reject examples that are not valid R4 (400, counted and skipped) and store a canonical form
+(empty arrays and objects dropped, a +00:00 offset written as Z); content is compared after the
+same canonicalisation.
+
 Every check that fails is printed; the exit status is 1 if any failed, 0 otherwise.
 """
 
@@ -80,9 +85,24 @@ class Checker:
         return ok
 
 
+CANONICAL = False  # set by --canonical
+
+
+def canonical(value):
+    """What a FHIR model makes of a JSON value: no empty arrays or objects, UTC written as Z."""
+    if isinstance(value, dict):
+        out = {k: canonical(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in ([], {})}
+    if isinstance(value, list):
+        return [v for v in (canonical(v) for v in value) if v not in ([], {})]
+    if isinstance(value, str) and len(value) > 16 and value[10:11] == "T" and value.endswith("+00:00"):
+        return value[:-6] + "Z"
+    return value
+
+
 def strip_server_fields(resource, drop_id=False):
     """The resource without what the server sets: meta.versionId, meta.lastUpdated (and id)."""
-    out = dict(resource)
+    out = canonical(dict(resource)) if CANONICAL else dict(resource)
     if drop_id:
         out.pop("id", None)
     meta = dict(out.get("meta", {}))
@@ -131,6 +151,7 @@ class Workload:
         self.versions = {}  # "Type/id" -> current version number
         self.deleted = set()  # "Type/id"
         self.counts = {}
+        self.rejected = []  # fixtures a --canonical server refused as invalid R4
 
     def call(self, kind, method, path, body=None, headers=None, raw=None):
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -189,12 +210,16 @@ class Workload:
                 existed = status == 200
                 status, headers, body, _ = self.call("update", "PUT", "/" + key, resource)
                 what = f"PUT {key} ({path})"
+                if self.rejected_as_invalid(path, status, body):
+                    continue
                 if not self.check_fhir_response(what, status, headers, body, 200 if existed else 201):
                     continue
                 version = previous + 1
             else:
                 status, headers, body, _ = self.call("create", "POST", "/" + rtype, resource)
                 what = f"POST {rtype} ({path})"
+                if self.rejected_as_invalid(path, status, body):
+                    continue
                 if not self.check_fhir_response(what, status, headers, body, 201):
                     continue
                 key = f"{rtype}/{body.get('id')}"
@@ -206,6 +231,15 @@ class Workload:
             self.deleted.discard(key)
             self.check_version_headers(what, key, headers, body, version)
             self.check_content(what, key, body)
+
+    def rejected_as_invalid(self, path, status, body):
+        """--canonical: an example the server refuses (400 with an OperationOutcome) is skipped."""
+        if not CANONICAL or status != 400 or not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
+            return False
+        why = "; ".join(i.get("diagnostics", "") for i in body.get("issue", []))
+        self.rejected.append(path)
+        print(f"rejected as invalid R4: {path}: {why[:200]}")
+        return True
 
     def read_all(self, label="read"):
         for key in sorted(self.expected):
@@ -471,7 +505,11 @@ def main():
     parser.add_argument("--fixtures", help="directory of FHIR example resources (JSON)")
     parser.add_argument("--state", help="write the expected server state to this file")
     parser.add_argument("--verify-state", help="only check that the server holds the state in this file")
+    parser.add_argument("--canonical", action="store_true",
+                        help="the server validates and canonicalises resources (see above)")
     args = parser.parse_args()
+    global CANONICAL
+    CANONICAL = args.canonical
     checker = Checker()
     work = Workload(args.base, checker)
     phases = []
@@ -502,6 +540,8 @@ def main():
         phase("errors", work.errors)
         phase("concurrent", work.concurrent_creates)
         phase("read-all", work.read_all)
+        if work.rejected:
+            print(f"fixtures: {len(work.rejected)} rejected as invalid R4 by the server")
         print(f"fixtures: {len(fixtures)} example resources, {len(work.live(''))} live and "
               f"{len(work.deleted)} deleted resources at the end")
         if args.state:
