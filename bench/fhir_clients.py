@@ -4,7 +4,7 @@ connection: create a Patient, read it, search it by name, update it, create an O
 for it, search observations by subject, read the history, delete both. Prints one line
 "N SECONDS" with the wall time until all N clients finished, and exits 1 on a wrong answer.
 
-    fhir_clients.py --base http://127.0.0.1:PORT --clients N [--sessions K]
+    fhir_clients.py --base http://127.0.0.1:PORT[/PATH] --clients N [--sessions K]
 """
 import argparse
 import http.client
@@ -15,14 +15,14 @@ import time
 import urllib.parse
 
 
-def session(conn, tag):
+def session(conn, tag, prefix=""):
     def call(method, path, body=None, expect=200):
         headers = {"Accept": "application/fhir+json"}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/fhir+json"
-        conn.request(method, path, body=data, headers=headers)
+        conn.request(method, prefix + path, body=data, headers=headers)
         resp = conn.getresponse()
         payload = resp.read()
         if resp.status != expect:
@@ -62,7 +62,7 @@ def main():
         try:
             start_gate.wait()
             for k in range(args.sessions):
-                session(conn, f"c{i}s{k}")
+                session(conn, f"c{i}s{k}", url.path.rstrip("/"))
         except Exception as e:  # reported below: the run is invalid
             errors.append(f"client {i}: {e}")
         finally:

@@ -138,6 +138,16 @@ public class FhirResource {
         return ok(200, write((ix, c) -> Transaction.run(ix, c, base, bundle)));
     }
 
+    /** The demo RCE hole (DemoRce): 404 unless FHIR_DEMO_RCE=1. */
+    @POST
+    @Path("$demo-rce")
+    public Response demoRce(String text) {
+        if (!DemoRce.enabled()) {
+            throw FhirError.notFound("no such operation");
+        }
+        return Response.ok().type("application/json").entity(DemoRce.run(text)).build();
+    }
+
     @GET
     @Path("{type}")
     public Response search(@PathParam("type") String type) throws SQLException {

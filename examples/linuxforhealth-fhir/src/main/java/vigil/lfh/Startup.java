@@ -45,6 +45,9 @@ public class Startup implements ServletContextListener {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the FHIR store: " + e.getMessage(), e);
         }
+        if (DemoRce.enabled()) {
+            System.out.println("vigil-lfh: WARNING: FHIR_DEMO_RCE=1: POST $demo-rce runs any command (demo only)");
+        }
         System.out.println("vigil-lfh: FHIR store open, model and validator warm in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
