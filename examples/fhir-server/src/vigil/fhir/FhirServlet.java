@@ -25,7 +25,7 @@ public final class FhirServlet extends HttpServlet {
     private static final String FHIR_JSON = "application/fhir+json;charset=UTF-8";
     private static final int MAX_BODY = 16 * 1024 * 1024;
 
-    private ResourceStore store;
+    private transient ResourceStore store; // transient: a servlet is Serializable (javac 18+ lints it)
     private Instant started;
     private boolean demoRce;
 
