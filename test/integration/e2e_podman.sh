@@ -20,6 +20,9 @@
 # labels: integration;e2e;container
 # timeout: 1500
 set -euo pipefail
+# Under set -e a failing step would end the test without a word: say which command failed.
+set -o errtrace
+trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $?" >&2' ERR
 
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
@@ -58,9 +61,11 @@ debian_mirror() {
 step "static vigil"
 static=$BUILD/static
 if [ ! -f "$static/CMakeCache.txt" ]; then
-    cmake -S "$SRC" -B "$static" -DVIGIL_STATIC=ON -DVIGIL_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S "$SRC" -B "$static" -DVIGIL_STATIC=ON -DVIGIL_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 \
+        || { tail -30 "$work/cmake.log" >&2; fail "configuring the static build failed"; exit 1; }
 fi
-cmake --build "$static" -j2 --target vigil >/dev/null
+cmake --build "$static" -j2 --target vigil >"$work/static-build.log" 2>&1 \
+    || { grep -E 'error|Error' "$work/static-build.log" | head -30 >&2; fail "the static build failed"; exit 1; }
 if readelf -l "$static/vigil" | grep -q 'program interpreter'; then
     fail "$static/vigil is not static"; exit 1
 fi
@@ -74,7 +79,8 @@ if ! podman image exists "$base_image"; then
     # The image's apt must use the same mirror (and no proxy-less default the host cannot reach).
     echo "deb $mirror bookworm main" >"$work/rootfs/etc/apt/sources.list"
     rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb
-    tar -C "$work/rootfs" -c . | podman import --quiet - "$base_image" >/dev/null
+    tar -C "$work/rootfs" -c . | podman import --quiet - "$base_image" >/dev/null \
+        || { fail "podman import of the debootstrap root as $base_image failed"; exit 1; }
     rm -rf "$work/rootfs"
 fi
 
@@ -85,14 +91,15 @@ cp "$SRC"/profiles/*.toml "$work/vigil-root/etc/vigil/"
 for p in "$work"/vigil-root/etc/vigil/*.toml; do
     "$static/vigil" check "$p" >/dev/null || fail "shipped profile $(basename "$p") does not pass vigil check"
 done
-tar -C "$work/vigil-root" -c . | podman import --quiet --change 'ENTRYPOINT ["/vigil"]' - "$vigil_image" >/dev/null
+tar -C "$work/vigil-root" -c . | podman import --quiet --change 'ENTRYPOINT ["/vigil"]' - "$vigil_image" >/dev/null \
+    || { fail "podman import of $vigil_image failed"; exit 1; }
 
 step "demo image $demo_image (docker/Dockerfile.fhir-demo)"
 podman build "${run_opts[@]}" --network host --pull=never --format docker \
     --build-arg VIGIL_IMAGE="$vigil_image" -f "$SRC/docker/Dockerfile.fhir-demo" -t "$demo_image" "$SRC" \
     >"$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; fail "podman build failed"; exit 1; }
 
-fixtures=$("$app/fetch-fixtures.sh")
+fixtures=$("$app/fetch-fixtures.sh") || { fail "fetching the HL7 example resources failed (see above)"; exit 1; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 mkdir -p "$work/data" "$work/audit"

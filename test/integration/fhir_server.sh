@@ -6,6 +6,9 @@
 # labels: integration;e2e
 # timeout: 300
 set -euo pipefail
+# Under set -e a failing step would end the test without a word: say which command failed.
+set -o errtrace
+trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $?" >&2' ERR
 
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 app=$SRC/examples/fhir-server
@@ -71,8 +74,8 @@ stop_server() {
     server_pid=
 }
 
-fixtures=$("$app/fetch-fixtures.sh")
-"$app/build.sh" "$work/out" "$port"
+fixtures=$("$app/fetch-fixtures.sh") || { echo "FAIL: fetching the HL7 example resources failed (see above)" >&2; exit 1; }
+"$app/build.sh" "$work/out" "$port" || { echo "FAIL: examples/fhir-server/build.sh failed (see above)" >&2; exit 1; }
 
 echo "== run 1: workload"
 start_server "$work/run1.log"
