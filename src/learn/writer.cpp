@@ -31,7 +31,12 @@ const std::set<std::string>& phase_free() {
         "brk",   "mmap",         "munmap",          "mremap", "mprotect",        "madvise",
         "clone", "clone3",       "set_robust_list", "rseq",   "set_tid_address", "sigaltstack",
         "futex", "rt_sigaction", "rt_sigprocmask",  "exit",   "exit_group",      "rt_sigreturn",
-        "restart_syscall"};
+        "restart_syscall",
+        // A JVM opens an NIO selector (epoll plus an eventfd to wake it) whenever code first
+        // needs one: the JDK 21+ HttpServer does so right after listen(), on either side of a
+        // --ready-tcp boundary. They grant no access, so denying them once ready only breaks
+        // the app (learn_java failed that way on Java 21 and 25).
+        "epoll_create", "epoll_create1", "eventfd", "eventfd2"};
     return names;
 }
 

@@ -207,3 +207,24 @@ TEST_CASE("a malformed [learned] table is an error, not an empty merge") {
     CHECK(rejects("[learned]\nsyscalls = 5\n"));
     CHECK(rejects("this is = not toml ["));
 }
+
+TEST_CASE("a selector's epoll and eventfd seen only at start-up stay allowed once ready") {
+    LearnedStats stats;
+    stats.runs = 1;
+    stats.mode = "exact";
+    stats.reached_ready = true;
+    Recorder rec(stats);
+    rec.record(call(SYS_epoll_create1, {0}), 0);
+    rec.record(call(SYS_eventfd2, {0, 0}), 0);
+    rec.record(call(SYS_listen, {3, 50}), 0);
+    rec.set_phase(kReady);
+    rec.record(call(SYS_read, {0, 0, 0}), 0);
+    WriteOptions opt;
+    opt.ready = vigil::ReadyCondition{};
+    opt.ready->tcp_listen = 8080;
+    std::string text = write_profile(stats, opt);
+    CHECK(text.find("[notify.listen]") != std::string::npos);
+    CHECK(text.find("[notify.epoll_create1]") == std::string::npos);
+    CHECK(text.find("[notify.eventfd2]") == std::string::npos);
+    CHECK(text.find("\"epoll_create1\",  # 1 call; startup") != std::string::npos);
+}

@@ -93,12 +93,7 @@ public final class Interactions {
 
     /** Deletes Type/id (a new, empty version); deleting a deleted resource changes nothing. */
     public Result delete(Connection c, String type, String id) throws SQLException {
-        Fhir.requireType(type);
-        Fhir.requireId(id);
-        Store.Version current = store.current(c, type, id);
-        if (current == null) {
-            throw FhirError.notFound(type + "/" + id + " does not exist");
-        }
+        Store.Version current = existing(c, type, id);
         if (current.deleted()) {
             return new Result(204, type, id, current.version(), null);
         }
@@ -106,13 +101,19 @@ public final class Interactions {
         return new Result(204, type, id, current.version() + 1, null);
     }
 
-    public Result read(Connection c, String type, String id) throws SQLException {
+    /** The current version of Type/id (valid names checked), or 404. */
+    private Store.Version existing(Connection c, String type, String id) throws SQLException {
         Fhir.requireType(type);
         Fhir.requireId(id);
         Store.Version current = store.current(c, type, id);
         if (current == null) {
             throw FhirError.notFound(type + "/" + id + " does not exist");
         }
+        return current;
+    }
+
+    public Result read(Connection c, String type, String id) throws SQLException {
+        Store.Version current = existing(c, type, id);
         if (current.deleted()) {
             throw new FhirError(410, "deleted", type + "/" + id + " was deleted");
         }
