@@ -19,8 +19,10 @@ out=$(cd "$out" && pwd)
 fixtures=$("$src/examples/fhir-server/fetch-fixtures.sh")
 base=http://127.0.0.1:$port/fhir-server/api/v4
 
+pid=
+trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true' EXIT   # never leave a learning server behind
 run() {  # run NAME WORKLOAD(0|1)
-    local name=$1 pid
+    local name=$1
     rm -rf "$out/server/fhir-data" "$out/server/usr/servers/defaultServer/"{workarea,logs,tranlog,apps/expanded}
     "$vigil" learn --exact -o "$out/$name.toml" --report "$out/$name" --ready-output CWWKF0011I \
         -- "$app/run.sh" "$out/server" "$port" > "$out/$name.log" 2> "$out/$name.err" &
@@ -28,13 +30,17 @@ run() {  # run NAME WORKLOAD(0|1)
     for _ in $(seq 600); do grep -q CWWKF0011I "$out/$name.log" && break; sleep 0.5; done
     grep -q CWWKF0011I "$out/$name.log" || { kill -KILL $pid; echo "$name: never ready" >&2; exit 1; }
     if [ "$2" = 1 ]; then
+        # The first request initialises JAX-RS (CXF), which under --exact on a loaded machine
+        # takes longer than the workload's 30 s client timeout.
+        curl -s -m 600 -o /dev/null "$base/metadata" || { kill -TERM $pid; wait $pid; echo "$name: no answer" >&2; exit 1; }
         python3 "$src/examples/fhir-server/workload.py" --canonical --base "$base" --fixtures "$fixtures" > "$out/$name.workload"
         python3 "$src/bench/fhir_clients.py" --base "$base" --clients 8 --sessions 2 > /dev/null
     fi
     kill -TERM $pid
     wait $pid || true
+    pid=
 }
-run startup 0
+[ -s "$out/startup/learned.json" ] && [ "${LFH_RERUN:-0}" != 1 ] || run startup 0
 run full 1
 python3 - "$out/startup/learned.json" "$out/full/learned.json" <<'PY'
 import json, sys
