@@ -39,6 +39,23 @@ std::string temp_file(const std::string& text) {
     return path;
 }
 
+// One exact learning run that reached "ready".
+LearnedStats exact_ready_run() {
+    LearnedStats stats;
+    stats.runs = 1;
+    stats.mode = "exact";
+    stats.reached_ready = true;
+    return stats;
+}
+
+// Ready when the app listens on TCP 8080.
+WriteOptions ready_on_tcp_8080() {
+    WriteOptions opt;
+    opt.ready = vigil::ReadyCondition{};
+    opt.ready->tcp_listen = 8080;
+    return opt;
+}
+
 }  // namespace
 
 TEST_CASE("recorder keeps counts, phases, folded thread names and socket arguments") {
@@ -88,19 +105,14 @@ TEST_CASE("argument sets stop growing at the limit and say so") {
 }
 
 TEST_CASE("the writer limits socket to the pairs seen and specialises startup-only syscalls") {
-    LearnedStats stats;
-    stats.runs = 1;
-    stats.mode = "exact";
-    stats.reached_ready = true;
+    LearnedStats stats = exact_ready_run();
     Recorder rec(stats);
     rec.record(call(SYS_socket, {AF_INET6, SOCK_STREAM}), 0);
     rec.record(call(SYS_mkdir, {0, 0}), 0);
     rec.set_phase(kReady);
     rec.record(call(SYS_read, {0, 0, 0}), 0);
     rec.record(call(SYS_socket, {AF_INET6, SOCK_STREAM}), 0);
-    WriteOptions opt;
-    opt.ready = vigil::ReadyCondition{};
-    opt.ready->tcp_listen = 8080;
+    WriteOptions opt = ready_on_tcp_8080();
     std::string text = write_profile(stats, opt);
     CHECK(text.find("syscall = \"socket\"\naction = \"allow\"\nwhen = [\"arg0 == 10\", \"arg1 & 0xf == 1\"]") !=
           std::string::npos);
@@ -209,19 +221,14 @@ TEST_CASE("a malformed [learned] table is an error, not an empty merge") {
 }
 
 TEST_CASE("a selector's epoll and eventfd seen only at start-up stay allowed once ready") {
-    LearnedStats stats;
-    stats.runs = 1;
-    stats.mode = "exact";
-    stats.reached_ready = true;
+    LearnedStats stats = exact_ready_run();
     Recorder rec(stats);
     rec.record(call(SYS_epoll_create1, {0}), 0);
     rec.record(call(SYS_eventfd2, {0, 0}), 0);
     rec.record(call(SYS_listen, {3, 50}), 0);
     rec.set_phase(kReady);
     rec.record(call(SYS_read, {0, 0, 0}), 0);
-    WriteOptions opt;
-    opt.ready = vigil::ReadyCondition{};
-    opt.ready->tcp_listen = 8080;
+    WriteOptions opt = ready_on_tcp_8080();
     std::string text = write_profile(stats, opt);
     CHECK(text.find("[notify.listen]") != std::string::npos);
     CHECK(text.find("[notify.epoll_create1]") == std::string::npos);
