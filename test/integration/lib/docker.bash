@@ -171,24 +171,17 @@ debian_mirror() {
     echo "${DEBIAN_MIRROR:-${uri:-http://deb.debian.org/debian}}"
 }
 
-# rootfs_minbase: prints the path of the cached bookworm minbase tar, building it if absent.
-rootfs_minbase() {
-    local tar=$DOCKER_IMAGES_CACHE/bookworm-minbase.tar tmp mirror
+# _dk_cached TAR BUILDER [ARGS...]: prints TAR, first making it (under the lock) when absent:
+# BUILDER DIR ARGS... fills DIR/root, which becomes TAR. BUILDER says what failed itself.
+_dk_cached() {
+    local tar=$1 builder=$2 tmp; shift 2
     [ -s "$tar" ] && { echo "$tar"; return 0; }
-    command -v debootstrap >/dev/null || { _dk_say "debootstrap is not installed"; return 1; }
     _dk_lock || return 1
     if [ ! -s "$tar" ]; then
-        mirror=$(debian_mirror)
-        tmp=$(mktemp -d "$DOCKER_IMAGES_CACHE/minbase.XXXXXX")
-        _dk_say "debootstrap --variant=minbase bookworm from $mirror (cached in $tar)"
-        if ! timeout 900 debootstrap --variant=minbase bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1; then
-            _dk_say "debootstrap failed or took over 15 min; its log:"; tail -20 "$tmp/debootstrap.log" >&2
-            rm -rf "$tmp"; _dk_unlock; return 1
+        tmp=$(mktemp -d "$DOCKER_IMAGES_CACHE/build.XXXXXX")
+        if "$builder" "$tmp" "$@"; then
+            tar -C "$tmp/root" -cf "$tmp/root.tar" . && mv "$tmp/root.tar" "$tar"
         fi
-        # The image's apt uses the same mirror; no downloaded .debs in the image.
-        echo "deb $mirror bookworm main" >"$tmp/root/etc/apt/sources.list"
-        rm -rf "$tmp/root/var/cache/apt/archives/"*.deb "$tmp/root/var/lib/apt/lists/"*
-        tar -C "$tmp/root" -cf "$tmp/root.tar" . && mv "$tmp/root.tar" "$tar"
         rm -rf "$tmp"
     fi
     _dk_unlock
@@ -196,59 +189,68 @@ rootfs_minbase() {
     echo "$tar"
 }
 
+_dk_build_minbase() {
+    local tmp=$1 mirror
+    command -v debootstrap >/dev/null || { _dk_say "debootstrap is not installed"; return 1; }
+    mirror=$(debian_mirror)
+    _dk_say "debootstrap --variant=minbase bookworm from $mirror (cached in $DOCKER_IMAGES_CACHE)"
+    if ! timeout 900 debootstrap --variant=minbase bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1; then
+        _dk_say "debootstrap failed or took over 15 min; its log:"; tail -20 "$tmp/debootstrap.log" >&2
+        return 1
+    fi
+    # The image's apt uses the same mirror; no downloaded .debs in the image.
+    echo "deb $mirror bookworm main" >"$tmp/root/etc/apt/sources.list"
+    rm -rf "$tmp/root/var/cache/apt/archives/"*.deb "$tmp/root/var/lib/apt/lists/"*
+}
+
+# rootfs_minbase: prints the path of the cached bookworm minbase tar, building it if absent.
+rootfs_minbase() { _dk_cached "$DOCKER_IMAGES_CACHE/bookworm-minbase.tar" _dk_build_minbase; }
+
+_dk_build_jre() {
+    local tmp=$1 jh=$2 lib r=$1/root
+    mkdir -p "$r$jh" "$r/etc" "$r/tmp" "$r/home/nonroot" "$r/usr/bin"
+    # -h: conf/ and lib/security/cacerts are symlinks into /etc on Debian.
+    tar -C "$jh" -ch --exclude=./jmods --exclude=./include --exclude=./man --exclude=./docs \
+        --exclude=./demo --exclude=./lib/src.zip --exclude=./lib/ct.sym --exclude='./lib/libatk-wrapper.so' . 2>"$tmp/tar.log" \
+        | tar -C "$r$jh" -x
+    [ -x "$r$jh/bin/java" ] || { _dk_say "copying $jh failed:"; tail -5 "$tmp/tar.log" >&2; return 1; }
+    # Every library the JRE's programs and libraries link (what ldd cannot find, e.g. X11
+    # for AWT, stays missing: a headless server never loads it).
+    find "$r$jh" -type f \( -name '*.so' -o -perm -u+x \) -print0 \
+        | xargs -0 ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' \
+        | sort -u >"$tmp/libs"
+    echo /lib64/ld-linux-x86-64.so.2 >>"$tmp/libs"
+    # glibc loads libgcc_s at run time (thread cancellation / unwinding).
+    ls /lib/x86_64-linux-gnu/libgcc_s.so.1 >>"$tmp/libs" 2>/dev/null
+    while read -r lib; do
+        [ -e "$lib" ] || continue
+        mkdir -p "$r$(dirname "$lib")" && cp -L "$lib" "$r$lib"
+    done <"$tmp/libs"
+    # usrmerge layout, as Debian 12: /lib and /lib64 are links into /usr.
+    for d in lib lib64; do
+        if [ -L "/$d" ] && [ -d "$r/$d" ] && [ ! -L "$r/$d" ]; then
+            mkdir -p "$r/usr/$d" && cp -a "$r/$d/." "$r/usr/$d/" && rm -rf "${r:?}/$d" && ln -s "usr/$d" "$r/$d"
+        fi
+    done
+    ln -s "$jh/bin/java" "$r/usr/bin/java"
+    printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$r/etc/passwd"
+    printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' >"$r/etc/group"
+    printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$r/etc/nsswitch.conf"
+    printf '127.0.0.1 localhost\n::1 localhost\n' >"$r/etc/hosts"
+    cp /etc/os-release "$r/etc/os-release" 2>/dev/null
+    chmod 1777 "$r/tmp"
+    chown 65532:65532 "$r/home/nonroot"
+}
+
 # rootfs_jre [JAVA_HOME]: prints the path of a cached distroless-like JRE root tar: JAVA_HOME
 # without the development parts (symlinks resolved), the shared libraries its programs and
 # libraries link, the dynamic loader, /etc/passwd + /etc/group (root, nonroot 65532), /tmp,
 # /home/nonroot, /usr/bin/java. No shell, no package manager.
 rootfs_jre() {
-    local jh=${1:-/usr/lib/jvm/java-17-openjdk-amd64} key tar tmp lib
+    local jh=${1:-/usr/lib/jvm/java-17-openjdk-amd64} key
     [ -x "$jh/bin/java" ] || { _dk_say "no JRE at $jh (bin/java missing)"; return 1; }
     key=$(basename "$jh")-$(cat "$jh/release" "$jh/bin/java" 2>/dev/null | sha256sum | cut -c1-12)
-    tar=$DOCKER_IMAGES_CACHE/jre-$key.tar
-    [ -s "$tar" ] && { echo "$tar"; return 0; }
-    _dk_lock || return 1
-    if [ ! -s "$tar" ]; then
-        tmp=$(mktemp -d "$DOCKER_IMAGES_CACHE/jre.XXXXXX")
-        local r=$tmp/root
-        mkdir -p "$r$jh" "$r/etc" "$r/tmp" "$r/home/nonroot" "$r/usr/bin"
-        # -h: conf/ and lib/security/cacerts are symlinks into /etc on Debian.
-        tar -C "$jh" -ch --exclude=./jmods --exclude=./include --exclude=./man --exclude=./docs \
-            --exclude=./demo --exclude=./lib/src.zip --exclude=./lib/ct.sym --exclude='./lib/libatk-wrapper.so' . 2>"$tmp/tar.log" \
-            | tar -C "$r$jh" -x
-        [ -x "$r$jh/bin/java" ] || { _dk_say "copying $jh failed:"; tail -5 "$tmp/tar.log" >&2; rm -rf "$tmp"; _dk_unlock; return 1; }
-        # Every library the JRE's programs and libraries link (what ldd cannot find, e.g. X11
-        # for AWT, stays missing: a headless server never loads it).
-        find "$r$jh" -type f \( -name '*.so' -o -perm -u+x \) -print0 \
-            | xargs -0 ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' \
-            | sort -u >"$tmp/libs"
-        echo /lib64/ld-linux-x86-64.so.2 >>"$tmp/libs"
-        # glibc loads libgcc_s at run time (thread cancellation / unwinding).
-        ls /lib/x86_64-linux-gnu/libgcc_s.so.1 >>"$tmp/libs" 2>/dev/null
-        while read -r lib; do
-            [ -e "$lib" ] || continue
-            mkdir -p "$r$(dirname "$lib")" && cp -L "$lib" "$r$lib"
-        done <"$tmp/libs"
-        # usrmerge layout, as Debian 12: /lib and /lib64 are links into /usr.
-        if [ -L /lib ] && [ -d "$r/lib" ] && [ ! -L "$r/lib" ]; then
-            mkdir -p "$r/usr/lib" && cp -a "$r/lib/." "$r/usr/lib/" && rm -rf "$r/lib" && ln -s usr/lib "$r/lib"
-        fi
-        if [ -L /lib64 ] && [ -d "$r/lib64" ] && [ ! -L "$r/lib64" ]; then
-            mkdir -p "$r/usr/lib64" && cp -a "$r/lib64/." "$r/usr/lib64/" && rm -rf "$r/lib64" && ln -s usr/lib64 "$r/lib64"
-        fi
-        ln -s "$jh/bin/java" "$r/usr/bin/java"
-        printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$r/etc/passwd"
-        printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' >"$r/etc/group"
-        printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$r/etc/nsswitch.conf"
-        printf '127.0.0.1 localhost\n::1 localhost\n' >"$r/etc/hosts"
-        cp /etc/os-release "$r/etc/os-release" 2>/dev/null
-        chmod 1777 "$r/tmp"
-        chown 65532:65532 "$r/home/nonroot"
-        tar -C "$r" -cf "$tmp/root.tar" . && mv "$tmp/root.tar" "$tar"
-        rm -rf "$tmp"
-    fi
-    _dk_unlock
-    [ -s "$tar" ] || { _dk_say "no $tar after the build"; return 1; }
-    echo "$tar"
+    _dk_cached "$DOCKER_IMAGES_CACHE/jre-$key.tar" _dk_build_jre "$jh"
 }
 
 # _dk_import TAR NAME [CHANGE...]: imports TAR as image NAME into the running engine.
