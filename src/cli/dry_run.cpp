@@ -60,7 +60,7 @@ int print_dry_run(const LaunchPlan& plan, const Profile* profile, const std::str
 
     if ((plan.landlock && plan.landlock->present) || !plan.landlock_extra.empty()) {
         PreparedLandlock ll = prepare_landlock(plan.landlock.value_or(LandlockSettings{}), plan.landlock_extra);
-        std::printf("landlock: %s\n", ll.summary().c_str());
+        std::printf("%s\n", ll.summary().c_str());  // "landlock: ABI N, ..."
         std::printf("landlock rights: %s\n", ll.audit_text().c_str());
     } else {
         std::printf("landlock: none\n");
