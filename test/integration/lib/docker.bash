@@ -132,7 +132,9 @@ EOF
 
     # An empty config file: the host's /etc/docker/daemon.json must not change the test.
     echo '{}' >"$d/daemon.json"
-    mkdir -p "$d/client"
+    # The client's own config too (no credential helpers from ~/.docker); podman, which reads
+    # $DOCKER_CONFIG/config.json for registry auth, finds an empty one.
+    mkdir -p "$d/client" && echo '{}' >"$d/client/config.json"
     dockerd --config-file "$d/daemon.json" --containerd "$d/containerd.sock" \
         --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
         -H "unix://$d/docker.sock" --bridge=none --iptables=false --ip-masq=false \
