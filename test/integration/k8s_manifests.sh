@@ -48,6 +48,14 @@ for v in v1 v1beta1; do
         fail "vigil compile --format spo --spo-version $v:"; cat "$TMP/spo-$v.err" >&2
     fi
 done
+# The YAML reads back (PyYAML) as exactly the rules of --format oci.
+"$VIGIL" compile "$SRC/profiles/hapi-fhir.toml" --format oci -o "$TMP/oci.json" 2>/dev/null
+python3 - "$TMP/spo-v1.yaml" "$TMP/oci.json" <<'EOF' && pass || fail "the SeccompProfile's rules differ from --format oci"
+import json, sys, yaml
+spo, oci = yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert spo["spec"]["syscalls"] == oci["syscalls"], "syscalls differ"
+assert spo["spec"]["defaultAction"] == oci["defaultAction"] and spo["spec"]["architectures"] == oci["architectures"]
+EOF
 # execve is notified by hapi-fhir.toml with fallback EPERM: a runtime could not even start java.
 expect_grep "execve fallback warned about" 'execve' "$TMP/spo-v1.err"
 
