@@ -14,7 +14,7 @@
 #   landlock  the Landlock ABI the runtime lets vigil use (0: none)
 #   user      [process] user switches the app to uid 65534
 # and compared with the expected row. The script prints the measured table.
-# Cold: about 3 min (debootstrap, static build); warm: about 40 s.
+# Cold: about 3 min plus the static build (debootstrap); warm: about 1 min (45 s Docker, 15 s podman).
 # labels: integration;container
 # timeout: 1200
 set -u
