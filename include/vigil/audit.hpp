@@ -23,6 +23,11 @@
 
 namespace vigil {
 
+// The version of the JSON audit line layout (audit_json): every line carries it as
+// "schema":N. Raised only when a field changes meaning or goes away (adding one does not);
+// profiles/REFERENCE.md "Log and audit lines" documents each field. FHIR lines follow FHIR R4.
+inline constexpr int kAuditSchemaVersion = 1;
+
 // Repeated: identical decisions (same syscall, decision, rule, reason, pid) that followed a
 // Decision event, as one line with their count.
 enum class AuditKind { Decision, Phase, Notice, Summary, Repeated };

@@ -7,6 +7,11 @@
 
 namespace vigil {
 
+// The version of the JSON log line layout (VIGIL_LOG_FORMAT=json): every line carries it as
+// "schema":N. Raised only when a field changes meaning or goes away (adding one does not);
+// profiles/REFERENCE.md "Log and audit lines" documents each field.
+inline constexpr int kLogSchemaVersion = 1;
+
 // Throws vigil::Error for an unknown level or format (naming the variable and the valid values).
 void setup_logging();
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/profile.hpp"
 
@@ -20,6 +21,13 @@ std::optional<ArgCondition> parse_condition(std::string_view text, std::string& 
 
 // A number (decimal, 0x hex, 0 octal) or symbolic constants joined with '|'.
 std::optional<uint64_t> parse_value(std::string_view text, std::string& error);
+
+// A capability as profiles and the command line write it: "NET_BIND_SERVICE",
+// "CAP_NET_BIND_SERVICE" or lower case -> "NET_BIND_SERVICE"; nullopt for a name libcap-ng does
+// not know. The one parser of capability names (profile loader, import-oci --caps).
+std::optional<std::string> capability_name(std::string_view written);
+// Every capability the kernel headers know, "CHOWN" form, in number order.
+const std::vector<std::string>& capability_names();
 
 // The condition written back in the profile language, e.g. "arg0 & 0x7e020000 == 0".
 std::string condition_str(const ArgCondition& c);

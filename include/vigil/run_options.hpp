@@ -19,6 +19,7 @@ struct RunOptions {
     std::string audit_format;          // --audit-format
     std::vector<std::string> command;  // CMD ARGS...
     bool help = false;
+    bool dry_run = false;              // --dry-run: print what would be applied, start nothing
 };
 
 // Throws vigil::Error (125) naming the bad option or variable and pointing at the usage text.

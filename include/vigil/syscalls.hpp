@@ -1,5 +1,5 @@
 // The vocabulary profiles are written in: x86_64 syscall names and numbers (the kernel's list,
-// as libseccomp knows it), named @groups of syscalls, errno names and symbolic constants for
+// up to Linux 6.18, whatever libseccomp knows), named @groups of syscalls, errno names and symbolic constants for
 // argument conditions. Implemented in src/syscalls.
 #pragma once
 

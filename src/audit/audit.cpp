@@ -154,7 +154,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 nlohmann::json audit_json(const AuditEvent& e) {
-    nlohmann::json j = {{"time", rfc3339(e.time)}, {"event", kind_name(e.kind)}};
+    nlohmann::json j = {{"schema", kAuditSchemaVersion}, {"time", rfc3339(e.time)}, {"event", kind_name(e.kind)}};
     if (e.pid > 0) {
         j["pid"] = e.pid;
         j["tid"] = e.tid;

@@ -9,6 +9,8 @@
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/log.hpp"
+#include "vigil/syscalls.hpp"
+#include "vigil/audit.hpp"
 
 namespace vigil {
 
@@ -35,10 +37,14 @@ void print_help() {
         "            126 CMD cannot be executed; 127 CMD not found\n");
 }
 
+// One line: "vigil VERSION" then KEY=VALUE words (README, "vigil --version"); tools split on
+// spaces, and new keys are only ever appended.
 void print_version() {
     const scmp_version* v = seccomp_version();
-    std::printf("vigil %s (libseccomp %u.%u.%u, seccomp API level %d)\n", VIGIL_VERSION, v->major, v->minor,
-                v->micro, seccomp_api_get());
+    int highest = syscall_number(all_syscall_names().back()).value_or(-1);
+    std::printf("vigil %s libseccomp=%u.%u.%u seccomp-api=%d syscalls=x86_64:%d log-schema=%d audit-schema=%d\n",
+                VIGIL_VERSION, v->major, v->minor, v->micro, seccomp_api_get(), highest, kLogSchemaVersion,
+                kAuditSchemaVersion);
 }
 
 int dispatch(const std::vector<std::string>& args) {

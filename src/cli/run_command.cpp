@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dry_run.hpp"
 #include "vigil/cli.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
@@ -34,6 +35,8 @@ const char* kUsage =
     "                          143,130); env VIGIL_REMAP_EXIT\n"
     "      --audit FILE        audit trail sink (default: the profile's, else stderr)\n"
     "      --audit-format F    json (default) or fhir (FHIR R4 AuditEvent per line)\n"
+    "      --dry-run           print what would be applied (user, capabilities, filter size,\n"
+    "                          notified syscalls, Landlock rights) and exit 0; starts nothing\n"
     "  -h, --help              this text\n\n"
     "exit codes: CMD's status; 128+N if CMD died of signal N; 125 vigil error; 126 CMD cannot be\n"
     "executed; 127 CMD not found.\n";
@@ -97,6 +100,7 @@ int run_main(const std::vector<std::string>& args) {
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     }
+    if (opts.dry_run) return print_dry_run(plan, profile ? &*profile : nullptr, opts.profile_path);
     // Built before the app starts: the audit sink is opened here, while the app cannot yet
     // have put anything in its path.
     auto hooks = build_hooks(opts, profile ? &*profile : nullptr);

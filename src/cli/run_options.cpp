@@ -93,6 +93,7 @@ RunOptions parse_run_options(const std::vector<std::string>& args) {
         if (a == "-h" || a == "--help") o.help = true;
         else if (a == "-p" || a == "--profile") o.profile_path = val(a);
         else if (a == "--complain") o.complain = true;
+        else if (a == "--dry-run") o.dry_run = true;
         else if (a == "-g" || a == "--signal-group") o.signal_group = true;
         else if (a == "-t" || a == "--stop-timeout") o.stop_timeout_ms = duration_or_throw(val(a), a);
         else if (a == "-e" || a == "--remap-exit") add_exit_codes(val(a), a, o.remap_exit);

@@ -58,7 +58,8 @@ void setup_logging() {
     if (format == "json") {
         auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
         formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
-            R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","source":"vigil","pid":%P,"msg":"%j"})");
+            R"({"schema":)" + std::to_string(kLogSchemaVersion) +
+            R"(,"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","source":"vigil","pid":%P,"msg":"%j"})");
         logger->set_formatter(std::move(formatter));
     } else if (format == "text") {
         auto formatter = std::make_unique<spdlog::pattern_formatter>();

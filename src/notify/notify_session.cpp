@@ -140,9 +140,13 @@ struct NotifySession::Impl {
     const std::string& name_of(const Notification& n) {
         auto it = names.find(n.nr);
         if (it != names.end()) return it->second;
-        char* s = seccomp_syscall_resolve_num_arch(n.arch, n.nr);
-        std::string name = s ? s : fmt::format("syscall_{}", n.nr);
-        free(s);
+        // vigil's own table first: it names x86_64 syscalls newer than libseccomp (mseal, ...).
+        std::string name = n.arch == SCMP_ARCH_X86_64 ? syscall_name(n.nr).value_or("") : "";
+        if (name.empty()) {
+            char* s = seccomp_syscall_resolve_num_arch(n.arch, n.nr);
+            name = s ? s : fmt::format("syscall_{}", n.nr);
+            free(s);
+        }
         return names.emplace(n.nr, name).first->second;
     }
 

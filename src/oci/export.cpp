@@ -7,6 +7,7 @@
 
 #include "../filter/internal.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"
 #include "vigil/oci.hpp"
 
 namespace vigil {
@@ -81,6 +82,27 @@ json profile_to_oci(const Profile& profile) {
     if (clone3_gets_enosys(profile)) unconditional[action_value({ActionKind::Errno, ENOSYS})].insert("clone3");
     if (had_notify)
         spdlog::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
+    // Runtimes resolve names with their own libseccomp and skip names it does not know.
+    std::set<std::string> unknown_to_libseccomp;
+    for (const auto& rule : profile.rules)
+        if (seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, rule.syscall.c_str()) == __NR_SCMP_ERROR)
+            unknown_to_libseccomp.insert(rule.syscall);
+    if (!unknown_to_libseccomp.empty()) {
+        std::string names;
+        for (const auto& n : unknown_to_libseccomp) names += (names.empty() ? "" : " ") + n;
+        spdlog::warn("{}: newer than the libseccomp vigil is built with; a runtime whose libseccomp does not "
+                     "know them either skips their rules, so they get the default action there",
+                     names);
+    }
+    // The runtime loads the filter, then execs the container's command: without execve allowed
+    // the container cannot start (vigil itself execs the app the same way).
+    const uint64_t no_args[6] = {};
+    Verdict exec = evaluate(profile, syscall_nr("execve"), no_args);
+    Action exec_action = effective_action(exec.action, "execve", profile, no_listener);
+    if (exec_action.kind != ActionKind::Allow && exec_action.kind != ActionKind::Log)
+        spdlog::warn("execve gets {} in the exported profile: a runtime that loads it cannot start the "
+                     "container's command (use it under vigil, or for a container whose first process "
+                     "may exec)", exec_action.str());
 
     // OCI runtimes give these rules to libseccomp, which resolves overlaps its own way (an
     // unconditional rule wins, then lower-numbered arguments): deny wins is vigil's own.

@@ -24,11 +24,24 @@ using nlohmann::json;
 
 namespace {
 
-// Docker's default capability set: what a container gets without --cap-add.
+// Docker's default capability set: what a container gets without --cap-add (moby's
+// oci/caps/defaults.go).
 const std::set<std::string> kDockerCaps = {
     "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",           "CAP_MKNOD",       "CAP_NET_RAW",
     "CAP_SETGID", "CAP_SETUID",       "CAP_SETFCAP", "CAP_SETPCAP",         "CAP_NET_BIND_SERVICE",
     "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE"};
+// podman's (containers.conf default_capabilities since podman 4.0): Docker's without MKNOD,
+// NET_RAW and AUDIT_WRITE. test/integration/privilege_table.sh reads both off real containers.
+const std::set<std::string> kPodmanCaps = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"};
+
+std::vector<std::string> short_names(const std::set<std::string>& caps) {
+    std::vector<std::string> out;
+    for (const auto& c : caps) out.push_back(c.substr(4));
+    if (out.empty()) out.push_back("(none)");
+    return out;
+}
 
 // Names Docker's profiles (Go's GOARCH) and the OCI spec use for x86_64.
 const std::set<std::string> kThisArch = {"amd64", "x86_64", "SCMP_ARCH_X86_64"};
@@ -106,17 +119,17 @@ bool all_in(const json& list, const std::set<std::string>& set) {
     return std::all_of(list.begin(), list.end(), [&](const json& v) { return set.count(v.get<std::string>()); });
 }
 
-// Why an entry does not apply to x86_64 with Docker's default capabilities ("" if it does).
-std::string excluded_because(const json& e) {
+// Why an entry does not apply to x86_64 with CAPS ("" if it does).
+std::string excluded_because(const json& e, const RuntimeCaps& caps) {
     json inc = e.value("includes", json::object()), exc = e.value("excludes", json::object());
     if (inc.is_null()) inc = json::object();
     if (exc.is_null()) exc = json::object();
     if (inc.contains("arches") && !inc["arches"].empty() && !any_in(inc["arches"], kThisArch))
         return "other architectures";
     if (exc.contains("arches") && any_in(exc["arches"], kThisArch)) return "excluded on x86_64";
-    if (inc.contains("caps") && !all_in(inc["caps"], kDockerCaps))
-        return "needs " + inc["caps"].dump() + " beyond Docker's default capabilities";
-    if (exc.contains("caps") && any_in(exc["caps"], kDockerCaps)) return "excluded with " + exc["caps"].dump();
+    if (inc.contains("caps") && !all_in(inc["caps"], caps.caps))
+        return "needs " + inc["caps"].dump() + " beyond " + caps.label;
+    if (exc.contains("caps") && any_in(exc["caps"], caps.caps)) return "excluded with " + exc["caps"].dump();
     return "";
 }
 
@@ -174,12 +187,12 @@ struct Imported {
     std::vector<std::string> rewritten;  // syscalls whose tests were made 32-bit safe
 };
 
-void import_entry(const json& e, size_t i, Imported& out) {
+void import_entry(const json& e, size_t i, const RuntimeCaps& caps, Imported& out) {
     const std::string where = "syscalls[" + std::to_string(i) + "]";
     std::vector<std::string> names;
     if (e.contains("names")) names = e["names"].get<std::vector<std::string>>();
     if (e.contains("name")) names.push_back(e["name"].get<std::string>());
-    std::string reason = excluded_because(e);
+    std::string reason = excluded_because(e, caps);
     if (!reason.empty()) {
         for (const auto& n : names) out.dropped[reason].push_back(n);
         return;
@@ -217,11 +230,10 @@ void apply_unconditional_precedence(Imported& in) {
     }
 }
 
-std::string render(const Imported& in, const std::string& source) {
+std::string render(const Imported& in, const std::string& source, const RuntimeCaps& caps) {
     std::ostringstream t;
     t << "# Imported by `vigil import-oci` from " << comment_text(source) << "\n"
-      << "# for x86_64 with Docker's default capabilities (CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW\n"
-      << "# SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE).\n"
+      << wrap_names("# for x86_64 with " + caps.label + ": ", short_names(caps.caps))
       << "# i386 and x32 calls are killed, as in every vigil profile.\n";
     for (const auto& [reason, names] : in.dropped) t << wrap_names("# Dropped (" + reason + "): ", names);
     if (!in.rewritten.empty())
@@ -311,7 +323,43 @@ json parse_oci_json(const std::string& text, const std::string& source) {
     return oci;
 }
 
-std::string oci_to_toml(const json& oci, const std::string& source) {
+RuntimeCaps parse_runtime_caps(const std::string& list) {
+    RuntimeCaps out;
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        parts.push_back(list.substr(start, end - start));
+        start = end + 1;
+    }
+    std::vector<std::string> labels;
+    for (const auto& p : parts) {
+        if (p == "docker") {
+            out.caps.insert(kDockerCaps.begin(), kDockerCaps.end());
+            labels.push_back("Docker's default capabilities");
+        } else if (p == "podman") {
+            out.caps.insert(kPodmanCaps.begin(), kPodmanCaps.end());
+            labels.push_back("podman's default capabilities");
+        } else if (p == "none" && parts.size() == 1) {
+            labels.push_back("no capabilities");
+        } else if (auto name = capability_name(p)) {
+            out.caps.insert("CAP_" + *name);
+            labels.push_back("CAP_" + *name);
+        } else {
+            std::vector<std::string> choices = {"docker", "podman", "none"};
+            for (const auto& c : capability_names()) choices.push_back(c);
+            throw Error("--caps: '" + p + "' is not a capability or a set (docker, podman, none)" +
+                        did_you_mean(p.starts_with("CAP_") || p.starts_with("cap_") ? p.substr(4) : p, choices));
+        }
+    }
+    std::string label;
+    for (size_t i = 0; i < labels.size(); ++i) label += (i == 0 ? "" : i + 1 == labels.size() ? " and " : ", ") + labels[i];
+    out.label = label;
+    return out;
+}
+
+std::string oci_to_toml(const json& oci, const std::string& source, const RuntimeCaps& caps) {
     if (!oci.is_object()) throw Error(source + ": not an OCI seccomp object");
     Imported in;
     try {
@@ -319,7 +367,7 @@ std::string oci_to_toml(const json& oci, const std::string& source) {
         if (oci.contains("defaultErrnoRet") && oci.at("defaultAction") == "SCMP_ACT_ERRNO")
             in.default_action = "errno:" + errno_text(static_cast<int>(number_at(oci, "defaultErrnoRet", EPERM, 4095, "defaultErrnoRet")));
         const json& syscalls = oci.contains("syscalls") && !oci["syscalls"].is_null() ? oci["syscalls"] : json::array();
-        for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, in);
+        for (size_t i = 0; i < syscalls.size(); ++i) import_entry(syscalls[i], i, caps, in);
         apply_unconditional_precedence(in);
     } catch (const json::exception& e) {
         throw Error(source + ": " + e.what());
@@ -328,21 +376,25 @@ std::string oci_to_toml(const json& oci, const std::string& source) {
     }
     for (const char* ignored : {"listenerPath", "listenerMetadata", "flags"})
         if (oci.contains(ignored)) in.dropped["settings vigil does not use"].push_back(ignored);
-    return render(in, source);
+    return render(in, source, caps);
 }
 
 namespace {
 
 const char* kUsage =
-    "usage: vigil import-oci FILE.json [-o OUT.toml]\n"
+    "usage: vigil import-oci FILE.json [--caps LIST] [-o OUT.toml]\n"
     "Turns an OCI/Docker seccomp profile (e.g. Docker's default.json) into a vigil TOML profile\n"
-    "for x86_64 with Docker's default capability set. Entries for other architectures or\n"
-    "capabilities are dropped and listed in a comment at the top of the output.\n";
+    "for x86_64 and the capabilities the container runs with. Entries for other architectures\n"
+    "or capabilities are dropped and listed in a comment at the top of the output.\n"
+    "  --caps LIST  docker (default: Docker's 14), podman (podman's 11), none, or a comma list\n"
+    "               of capability names and sets, e.g. podman,NET_RAW or CHOWN,SYS_PTRACE\n";
 
 int import_oci_main(const std::vector<std::string>& args) {
-    std::string input, output = "-";
+    std::string input, output = "-", caps = "docker";
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "-o" && i + 1 < args.size()) output = args[++i];
+        else if (args[i] == "--caps" && i + 1 < args.size()) caps = args[++i];
+        else if (args[i].starts_with("--caps=")) caps = args[i].substr(7);
         else if (!args[i].empty() && args[i][0] == '-' && args[i] != "-")
             throw Error("import-oci: unknown option '" + args[i] + "'\n" + kUsage);
         else if (input.empty()) input = args[i];
@@ -354,7 +406,8 @@ int import_oci_main(const std::vector<std::string>& args) {
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw Error("import-oci: cannot read " + input + ": " + std::strerror(errno));
-    std::string toml = oci_to_toml(parse_oci_json(text.str(), input), input);
+    RuntimeCaps runtime_caps = parse_runtime_caps(caps);
+    std::string toml = oci_to_toml(parse_oci_json(text.str(), input), input, runtime_caps);
     if (output == "-") {
         std::fwrite(toml.data(), 1, toml.size(), stdout);
         return 0;

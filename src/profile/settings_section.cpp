@@ -1,39 +1,23 @@
 // [process], [phases.ready], [supervise], [audit]: plain settings; a later layer overrides
 // an earlier one key by key.
-#include <cap-ng.h>
-#include <linux/capability.h>
 
 #include <algorithm>
 #include <climits>
 
 #include "sections.hpp"
 #include "vigil/phases.hpp"
+#include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 
 namespace vigil::profile_detail {
 
 namespace {
 
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), ::toupper);
-    return s;
-}
-
-std::vector<std::string> capability_names() {
-    std::vector<std::string> names;
-    for (unsigned c = 0; c <= CAP_LAST_CAP; ++c)
-        if (const char* n = capng_capability_to_name(c)) names.push_back(upper(n));
-    return names;
-}
-
 // "NET_BIND_SERVICE", "CAP_NET_BIND_SERVICE" or lower case -> "NET_BIND_SERVICE".
 std::optional<std::string> capability(Reader& r, const TomlValue& v) {
-    std::string name = upper(text_of(v));
-    if (name.starts_with("CAP_")) name = name.substr(4);
-    auto known = capability_names();
-    if (std::find(known.begin(), known.end(), name) != known.end()) return name;
+    if (auto name = capability_name(text_of(v))) return name;
     r.error(v, "unknown capability '" + text_of(v) + "' in process.capabilities" +
-                   did_you_mean(name, known));
+                   did_you_mean(text_of(v), capability_names()));
     return std::nullopt;
 }
 

@@ -1,4 +1,9 @@
-// Actions and argument conditions as written in profiles, and their printed forms.
+// Actions, argument conditions and capability names as written in profiles, and their printed
+// forms.
+#include <cap-ng.h>
+#include <linux/capability.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -7,6 +12,29 @@
 #include "vigil/syscalls.hpp"
 
 namespace vigil {
+
+const std::vector<std::string>& capability_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (unsigned c = 0; c <= CAP_LAST_CAP; ++c)
+            if (const char* n = capng_capability_to_name(c)) {
+                std::string u(n);
+                for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                out.push_back(u);
+            }
+        return out;
+    }();
+    return names;
+}
+
+std::optional<std::string> capability_name(std::string_view written) {
+    std::string name(written);
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.starts_with("CAP_")) name = name.substr(4);
+    const auto& known = capability_names();
+    if (std::find(known.begin(), known.end(), name) != known.end()) return name;
+    return std::nullopt;
+}
 
 std::string SourcePos::str() const {
     if (line == 0) return file;

@@ -1,30 +1,43 @@
-// x86_64 syscall names <-> numbers, from libseccomp's copy of the kernel's syscall table,
-// and the "did you mean" helper every vocabulary lookup uses.
+// x86_64 syscall names <-> numbers, from vigil's own copy of the kernel's table (table.cpp,
+// independent of the libseccomp vigil is built with), and the "did you mean" helper every
+// vocabulary lookup uses.
 #include "vigil/syscalls.hpp"
-
-#include <seccomp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <memory>
 #include <string>
+#include <unordered_map>
+
+#include "table.hpp"
 
 namespace vigil {
 
 namespace {
 
+using syscalls_detail::x86_64_table;
+
 // Upper bound of native x86_64 numbers; x32 starts at 512 with its own bit and is not native.
 constexpr int kMaxNativeNr = 512;
 
-std::vector<std::string> load_syscall_names() {
-    std::vector<std::string> names;
-    for (int nr = 0; nr < kMaxNativeNr; ++nr) {
-        std::unique_ptr<char, decltype(&std::free)> name(
-            seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr), &std::free);
-        if (name) names.emplace_back(name.get());
-    }
-    return names;
+struct Index {
+    std::vector<std::string> names;                // in number order
+    std::vector<std::string> by_nr;                // "" for holes
+    std::unordered_map<std::string, int> by_name;
+};
+
+const Index& index() {
+    static const Index idx = [] {
+        Index i;
+        i.by_nr.resize(kMaxNativeNr);
+        for (const auto& e : x86_64_table()) {
+            i.names.emplace_back(e.name);
+            i.by_nr[static_cast<size_t>(e.nr)] = e.name;
+            i.by_name.emplace(e.name, e.nr);
+        }
+        return i;
+    }();
+    return idx;
 }
 
 std::string lower(std::string_view s) {
@@ -36,27 +49,18 @@ std::string lower(std::string_view s) {
 }  // namespace
 
 std::optional<int> syscall_number(std::string_view name) {
-    if (name.empty()) return std::nullopt;
-    std::string s(name);
-    int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, s.c_str());
-    // libseccomp answers negative pseudo-numbers for syscalls that exist only elsewhere
-    // (e.g. socketcall): those are not x86_64 syscalls.
-    if (nr < 0 || nr >= kMaxNativeNr) return std::nullopt;
-    return nr;
+    const auto& by_name = index().by_name;
+    auto it = by_name.find(std::string(name));
+    if (it == by_name.end()) return std::nullopt;
+    return it->second;
 }
 
 std::optional<std::string> syscall_name(int nr) {
-    if (nr < 0 || nr >= kMaxNativeNr) return std::nullopt;
-    std::unique_ptr<char, decltype(&std::free)> name(
-        seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr), &std::free);
-    if (!name) return std::nullopt;
-    return std::string(name.get());
+    if (nr < 0 || nr >= kMaxNativeNr || index().by_nr[static_cast<size_t>(nr)].empty()) return std::nullopt;
+    return index().by_nr[static_cast<size_t>(nr)];
 }
 
-const std::vector<std::string>& all_syscall_names() {
-    static const std::vector<std::string> names = load_syscall_names();
-    return names;
-}
+const std::vector<std::string>& all_syscall_names() { return index().names; }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<size_t> row(b.size() + 1);

@@ -12,8 +12,9 @@
 #   4. a SIGKILL to the JVM ends the container with 137, and vigil still writes its audit summary.
 #
 # Images, built once and reused (podman's layer cache makes later builds take seconds):
-#   docker.io/library/debian:bookworm   debootstrap --variant=minbase bookworm from apt's mirror,
-#                                       imported with `podman import` (only if absent)
+#   docker.io/library/debian:bookworm   debootstrap --variant=minbase bookworm from apt's mirror
+#                                       (cached by lib/docker.bash in $BUILD/images), imported
+#                                       with `podman import` (only if absent)
 #   localhost/vigil-e2e                 $BUILD/static/vigil (-DVIGIL_STATIC=ON) + profiles/*.toml
 #   localhost/vigil-fhir-demo:e2e       docker/Dockerfile.fhir-demo with VIGIL_IMAGE=localhost/vigil-e2e
 # runc, not crun (crun fails on hybrid cgroup hosts); the ulimits are what runc needs there.
@@ -49,14 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# apt's mirror (deb822 or one-line format), so debootstrap uses what this machine already trusts.
-debian_mirror() {
-    local uri
-    uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -m1 debian || true)
-    [ -n "$uri" ] || uri=$(grep -hsE '^deb +(\[[^]]*\] +)?https?://' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-        | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{print $1}' | grep -m1 debian || true)
-    echo "${uri:-http://deb.debian.org/debian}"
-}
+# The cached bookworm minbase root (debootstrap once, shared with the Docker tests).
+source "$SRC/test/integration/lib/docker.bash"
 
 step "static vigil"
 static=$BUILD/static
@@ -72,16 +67,9 @@ fi
 
 step "base image $base_image"
 if ! podman image exists "$base_image"; then
-    mirror=$(debian_mirror)
-    echo "debootstrap --variant=minbase bookworm from $mirror"
-    debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed"; exit 1; }
-    # The image's apt must use the same mirror (and no proxy-less default the host cannot reach).
-    echo "deb $mirror bookworm main" >"$work/rootfs/etc/apt/sources.list"
-    rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb
-    tar -C "$work/rootfs" -c . | podman import --quiet - "$base_image" >/dev/null \
-        || { fail "podman import of the debootstrap root as $base_image failed"; exit 1; }
-    rm -rf "$work/rootfs"
+    minbase=$(rootfs_minbase) || { fail "no bookworm minbase root"; exit 1; }
+    podman import --quiet "$minbase" "$base_image" >/dev/null \
+        || { fail "podman import of $minbase as $base_image failed"; exit 1; }
 fi
 
 step "vigil image $vigil_image (static vigil + profiles, as Dockerfile.vigil lays them out)"

@@ -85,7 +85,7 @@ set +e
 err=$("$VIGIL" compile "$T/p.toml" --format xml 2>&1); rc=$?
 set -e
 [ $rc -eq 125 ] || fail "unknown format: exit $rc"
-contains "unknown format message" "$err" "unknown format 'xml' (expected pfc, bpf or oci)"
+contains "unknown format message" "$err" "unknown format 'xml' (expected pfc, bpf, oci or spo)"
 set +e
 err=$("$VIGIL" explain "$T/p.toml" sokcet 2>&1); rc=$?
 set -e
