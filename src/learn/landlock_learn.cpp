@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -112,6 +113,15 @@ std::optional<int> port_of(const std::string& dest) {
 }
 
 }  // namespace
+
+std::pair<int, int> ephemeral_ports() {
+    int lo = 32768, hi = 60999;
+    if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "re")) {
+        if (std::fscanf(f, "%d %d", &lo, &hi) != 2) lo = 32768, hi = 60999;
+        std::fclose(f);
+    }
+    return {lo, hi};
+}
 
 void record_landlock(SyscallStats& s, const CallInfo& c) {
     long dirfd = AT_FDCWD;
@@ -268,7 +278,25 @@ std::string write_landlock_section(const LearnedStats& stats, const WriteOptions
         out << "]  # " << what << "\n";
     };
     ports("bind_tcp", bind, "ports the run bound (TCP or UDP: bind does not say; only TCP is confined)");
-    ports("connect_tcp", connect, "ports the run connected to, at any address (the address is decided by notify.connect)");
+    // A port the kernel assigned at run time (a peer bound port 0) differs on the next run, and
+    // Landlock has no port ranges: confining connect would refuse it then.
+    auto [eph_lo, eph_hi] = ephemeral_ports();
+    std::set<int> ephemeral;
+    for (int p : connect)
+        if (p >= eph_lo && p <= eph_hi) ephemeral.insert(p);
+    out << "# TCP connects: the kernel refuses every port not listed, at any address; the address is\n"
+           "# [notify.connect]'s to decide, so the residual race of that decision (an app thread changing\n"
+           "# the address after vigil's check) is bounded to these ports.\n";
+    if (ephemeral.empty()) {
+        ports("connect_tcp", connect, "ports the run connected to");
+    } else {
+        out << "# Not confined: the run connected to port " << *ephemeral.begin() << " in the kernel's ephemeral range ("
+            << eph_lo << "-" << eph_hi << "),\n# assigned at run time; Landlock has no port ranges. [notify.connect] alone decides.\n# ";
+        ports("connect_tcp", connect, "ports the run connected to");
+    }
+    out << "# UDP has no Landlock rule: UDP sockets are allowed by the [[seccomp.rule]]s for socket, and\n"
+           "# their destinations (connect, sendto, sendmsg) are decided by [notify.connect]; vigil sends\n"
+           "# for the app on a copy of its socket, and denies when it cannot copy it (no CAP_SYS_PTRACE).\n";
     out << "scope = [\"signal\"" << (abstract ? "" : ", \"abstract_unix\"") << "]  # no signals out of the app"
         << (abstract ? " (abstract unix sockets were used: not scoped)" : "; no abstract unix sockets outside it") << "\n";
     return out.str();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace vigil::learn {
 
@@ -29,5 +30,7 @@ struct LearnedStats;
 struct WriteOptions;
 void record_landlock(SyscallStats& s, const CallInfo& c);
 std::string write_landlock_section(const LearnedStats& stats, const WriteOptions& options);
+// The kernel's ephemeral TCP/UDP port range (ip_local_port_range; 32768-60999 when unreadable).
+std::pair<int, int> ephemeral_ports();
 
 }  // namespace vigil::learn
