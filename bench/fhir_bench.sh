@@ -41,6 +41,8 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 url=http://127.0.0.1:$port
 "$root/examples/fhir-server/build.sh" "$work/out" "$port" >/dev/null
 server=("$root/examples/fhir-server/run.sh" "$work/out/base" "$port")
+# fhir-server.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
+"$root/examples/fhir-server/local-profile.sh" "$work/profile.toml" "$port"
 
 # start_server MODE: starts the server in the background (pid: the launcher), waits for /metadata.
 start_server() {
@@ -50,7 +52,7 @@ start_server() {
     case $mode in
         bare) exec "${server[@]}" ;;
         vigil) exec "$vigil" run -- "${server[@]}" ;;
-        enforce) exec "$vigil" run -p "$root/profiles/fhir-server.toml" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
+        enforce) exec "$vigil" run -p "$work/profile.toml" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
         learn-fast) exec "$vigil" learn -o "$work/fast.toml" --ready-output 'Server startup in' -- "${server[@]}" ;;
         learn-exact) exec "$vigil" learn --exact -o "$work/exact.toml" --report "$work/exact-report" \
             --ready-output 'Server startup in' -- "${server[@]}" ;;
