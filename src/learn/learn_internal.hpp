@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -32,5 +33,7 @@ void record_landlock(SyscallStats& s, const CallInfo& c);
 std::string write_landlock_section(const LearnedStats& stats, const WriteOptions& options);
 // The kernel's ephemeral TCP/UDP port range (ip_local_port_range; 32768-60999 when unreadable).
 std::pair<int, int> ephemeral_ports();
+// The ports the run bound (learned [landlock] bind_tcp): a connect to one is to the app itself.
+std::set<int> bound_ports(const LearnedStats& stats);
 
 }  // namespace vigil::learn

@@ -195,7 +195,8 @@ struct Peers {
 //   - a loopback port in the kernel's ephemeral range was handed out at run time (a peer that
 //     bound port 0): the whole range, since the next run gets another one;
 //   - any other address and port exactly as seen; unix socket paths and abstract names exactly.
-std::optional<std::string> peer_entry(const std::string& dest, std::pair<int, int> eph, bool& ephemeral) {
+std::optional<std::string> peer_entry(const std::string& dest, std::pair<int, int> eph,
+                                      const std::set<int>& bound, bool& ephemeral) {
     if (dest.starts_with("unix:")) {
         // printable() escapes bytes an entry could not name: such a peer is not listed.
         if (dest.find('\\') != std::string::npos || dest.size() <= 6) return std::nullopt;
@@ -217,7 +218,8 @@ std::optional<std::string> peer_entry(const std::string& dest, std::pair<int, in
     bool loop6 = v6 && bare == "::1";
     std::string where = loop4 ? "127.0.0.0/8" : loop_mapped ? "[::ffff:127.0.0.0/104]" : host;
     std::string ports = std::to_string(*port);
-    if ((loop4 || loop6 || loop_mapped) && static_cast<int>(*port) >= eph.first && static_cast<int>(*port) <= eph.second) {
+    int p = static_cast<int>(*port);
+    if ((loop4 || loop6 || loop_mapped) && p >= eph.first && p <= eph.second && !bound.count(p)) {
         ports = std::to_string(eph.first) + "-" + std::to_string(eph.second);
         ephemeral = true;
     }
@@ -226,13 +228,15 @@ std::optional<std::string> peer_entry(const std::string& dest, std::pair<int, in
 
 // NULL when the run's destinations cannot all be listed (too many, or one no entry can name,
 // such as an AF_UNSPEC "disconnect"): then connect stays allowed without an allow-list.
-std::optional<Peers> learned_peers(const SyscallStats& connect) {
+// BOUND: ports the app bound itself (a connect to one is to the app's own server, whose port
+// is configured, not assigned at run time).
+std::optional<Peers> learned_peers(const SyscallStats& connect, const std::set<int>& bound) {
     const auto* dests = values(connect, kArgDest);
     if (!dests || dests->empty() || connect.overflow.count(kArgDest)) return std::nullopt;
     Peers out;
     auto eph = ephemeral_ports();
     for (const auto& d : *dests) {
-        if (auto e = peer_entry(d, eph, out.ephemeral)) out.entries[*e].insert(d);
+        if (auto e = peer_entry(d, eph, bound, out.ephemeral)) out.entries[*e].insert(d);
         else out.unlisted.push_back(d);
     }
     if (!out.unlisted.empty()) return std::nullopt;
@@ -279,7 +283,7 @@ Plan plan(const LearnedStats& stats, const WriteOptions& options) {
         auto rules = rules_for(name, s, stats, options.max_condition_values);
         if (name == "connect") {
             // The peers seen become an allow-list: connect is notified in every phase.
-            p.peers = learned_peers(s);
+            p.peers = learned_peers(s, bound_ports(stats));
             if (p.peers) {
                 if (startup_only) p.startup_only.insert(name);
                 p.connect_comment = comment;

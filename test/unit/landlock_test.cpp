@@ -278,7 +278,8 @@ TEST_CASE("learn: the same socket family gets its peers decided, loopback and ep
     CHECK(text.find("== 1\"") == std::string::npos);
     // connect is notified, its peers listed.
     CHECK(text.find("notify = [\n    \"connect\",") != std::string::npos);
-    std::string policy = text.substr(text.find("[notify.connect]"));
+    REQUIRE(text.find("\n[notify.connect]") != std::string::npos);
+    std::string policy = text.substr(text.find("\n[notify.connect]") + 1);
     policy = policy.substr(0, policy.find("\n[", 1));
     CHECK(policy.find("\"unix:/var/run/nscd/socket\",") != std::string::npos);
     CHECK(policy.find("\"127.0.0.0/8:5432\",  # seen: 127.0.0.1:5432") != std::string::npos);
@@ -309,12 +310,28 @@ TEST_CASE("learn: the same socket family gets its peers decided, loopback and ep
     auto p2 = vigil::load_profile(d.write("fixed.toml", t2));
     CHECK(p2.landlock.connect_tcp);
 
+    // A connect to a port the app bound itself (Tomcat waking its acceptor at shutdown) is to
+    // its own configured port, even inside the ephemeral range: kept exact, connect_tcp confined.
+    LearnedStats own;
+    Recorder r3(own);
+    CallInfo b;
+    b.nr = SYS_bind;
+    b.dest = "[::]:" + std::to_string(lo + 9);
+    r3.record(b, 0);
+    CallInfo self;
+    self.nr = SYS_connect;
+    self.dest = "[::ffff:127.0.0.1]:" + std::to_string(lo + 9);
+    r3.record(self, 0);
+    std::string t4 = write_profile(own, WriteOptions{});
+    CHECK(t4.find("\"[::ffff:127.0.0.0/104]:" + std::to_string(lo + 9) + "\",") != std::string::npos);
+    CHECK(t4.find("\nconnect_tcp = [" + std::to_string(lo + 9) + "]") != std::string::npos);
+
     // A destination no entry can name (an AF_UNSPEC disconnect): connect stays allowed, said so.
     CallInfo unspec;
     unspec.nr = SYS_connect;
     unspec.dest = "family 0";
     r2.record(unspec, 0);
     std::string t3 = write_profile(fixed, WriteOptions{});
-    CHECK(t3.find("[notify.connect]") == std::string::npos);
+    CHECK(t3.find("\n[notify.connect]") == std::string::npos);
     CHECK(t3.find("# connect is allowed to any peer: a destination no allow-list entry can name") != std::string::npos);
 }
