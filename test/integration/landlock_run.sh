@@ -5,8 +5,10 @@
 # cannot write into conf/, cannot execute outside `execute`, cannot connect to or bind a TCP
 # port outside the lists, cannot kill vigil (vigil not PID 1, the app under the same uid: the
 # strongest case, only Landlock's signal scope stands in the way), cannot reach an abstract
-# unix socket outside its domain; `require_abi = 99` refuses to start (125); the start-up line
-# and the audit trail say what is enforced.
+# unix socket outside its domain; `require_abi = 99` refuses to start (125); without Landlock
+# (an outer filter refusing it, as an old runtime's would) vigil runs with an error line, or
+# refuses (125) under require_abi; each filesystem right is granted and refused; the start-up
+# line and the audit trail say what is enforced.
 # labels: integration;landlock
 # timeout: 120
 set -o pipefail
@@ -169,6 +171,27 @@ RC=$?
 [ "$RC" -eq 125 ] && pass "require_abi = 99 exits 125" || fail "require_abi = 99 exited $RC"
 expect_grep "require_abi names the position and what the kernel offers" "abi.toml:3:[0-9]+: landlock.require_abi = 99, but this kernel offers Landlock ABI [0-9]+; refusing to start" "$T/abi.err"
 [ -s "$T/abi.out" ] && fail "the app ran despite require_abi" || pass "the app did not run"
+
+# ---- no Landlock at all (a runtime's seccomp refusing it, reproduced by an outer vigil) -----
+cat > "$T/outer.toml" <<TOML
+[seccomp]
+default = "allow"
+[seccomp.deny]
+landlock_create_ruleset = "errno:ENOSYS"
+TOML
+printf '[landlock]\nread = ["/"]\nexecute = ["/usr", "/lib", "/lib64", "/bin"]\n' > "$T/weak.toml"
+printf '[landlock]\nread = ["/"]\nexecute = ["/usr", "/lib", "/lib64", "/bin"]\nrequire_abi = 1\n' > "$T/strict.toml"
+"$VIGIL" run -p "$T/outer.toml" -- "$VIGIL" run -p "$T/weak.toml" -- sh -c "echo x > $T/written && echo ran" \
+    > "$T/none.out" 2> "$T/none.err"
+expect_grep "no Landlock, no require_abi: the app runs" '^ran$' "$T/none.out"
+expect_grep "  and an error line says [landlock] is NOT enforced" 'no Landlock \(ENOSYS\); the profile.s \[landlock\] is NOT enforced' "$T/none.err"
+expect_grep "  and the audit trail says so" '"decision":"not-enforced".*landlock abi=0 ruleset=none' "$T/none.err"
+"$VIGIL" run -p "$T/outer.toml" -- "$VIGIL" run -p "$T/strict.toml" -- sh -c "echo ran" \
+    > "$T/strict.out" 2> "$T/strict.err"
+RC=$?
+expect_eq "no Landlock, require_abi = 1: exit 125" 125 "$RC"
+expect_grep "  with the position and the reason" 'strict.toml:4:[0-9]+: landlock.require_abi = 1, but this kernel offers no Landlock' "$T/strict.err"
+[ -s "$T/strict.out" ] && fail "the app ran without Landlock despite require_abi" || pass "  and the app did not run"
 
 # ---- a path that does not exist is skipped with a warning, never an error -------------------
 cat > "$T/missing.toml" <<EOF
