@@ -378,8 +378,10 @@ ProfileDraft::Policy connect_policy(const Plan& p, bool landlock) {
                        {"or, without CAP_SYS_PTRACE (Docker's default), lets a matched TCP connect through:",
                         "another app thread could then change the address after vigil's check, but the",
                         "kernel still refuses every port outside landlock.connect_tcp, so the residual race",
-                        "of the address decision is bounded to those ports. Unix and UDP peers are denied",
-                        "then (fail closed). fallback: without a listener the kernel's port rules decide."});
+                        "of the address decision is bounded to those ports (a UDP socket's connect is let",
+                        "through alike, unbounded: Landlock has no UDP rules). Unix peers and sendto/sendmsg",
+                        "destinations are denied then (fail closed). fallback: without a listener the",
+                        "kernel's port rules decide."});
     else
         c.notes.insert(c.notes.end(), {"and denies it when it cannot copy the socket (fail closed).",
                                        "fallback: without a listener any peer is allowed."});

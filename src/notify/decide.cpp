@@ -183,7 +183,10 @@ public:
     // an address length of a sockaddr_in or sockaddr_in6. An app thread that rewrites the
     // address after the check reaches another address on a listed TCP port at most; one that
     // also swaps the fd for a unix socket reaches a unix path of at most 13 (IPv4 length) or 25
-    // (IPv6) bytes (the kernel reads no more than the register says).
+    // (IPv6) bytes (the kernel reads no more than the register says). Without the copy vigil
+    // cannot tell a UDP socket either: a UDP connect (its default destination) matching the list
+    // goes through the same way, and Landlock bounds no UDP port, so its race is unbounded;
+    // profiles should allow UDP sockets only where they need them (the FHIR ones: start-up).
     static Decision connect_without_copy(const NotifyPolicy& p, const RegisterFacts& r, Deny otherwise) {
         auto len_at = arg_index(r.nr, ArgRole::SockaddrLen);
         bool ip_length = len_at && (r.args[*len_at] == sizeof(sockaddr_in) || r.args[*len_at] == sizeof(sockaddr_in6));
