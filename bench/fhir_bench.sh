@@ -3,7 +3,9 @@
 # (wrk + bench/fhir_wrk.lua on 127.0.0.1), side by side in one run:
 #   bare            examples/fhir-server/run.sh
 #   vigil           vigil run -- run.sh                       (init duties only)
-#   enforce         vigil run -p profiles/fhir-server.toml -- run.sh
+#   enforce         vigil run -p profiles/fhir-server.toml -- run.sh   (+ the local layer)
+#   enforce-nolandlock  the same profiles with their [landlock] tables removed (not in MODES by
+#                   default; MODES="enforce enforce-nolandlock enforce ..." for Landlock's cost)
 #   learn-fast      vigil learn -o X.toml -- run.sh
 #   learn-exact     vigil learn --exact -o X.toml -- run.sh
 #   strace          strace -f -c -- run.sh
@@ -41,6 +43,13 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 url=http://127.0.0.1:$port
 "$root/examples/fhir-server/build.sh" "$work/out" "$port" >/dev/null
 server=("$root/examples/fhir-server/run.sh" "$work/out/base" "$port")
+# fhir-server.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
+"$root/examples/fhir-server/local-profile.sh" "$work/profile.toml" "$port"
+# The same profiles without [landlock], to measure what the kernel's path and port checks cost.
+mkdir -p "$work/nolandlock"
+for f in "$root"/profiles/*.toml; do
+    awk '/^\[/ { skip = ($0 ~ /^\[landlock\]/) } !skip' "$f" >"$work/nolandlock/$(basename "$f")"
+done
 
 # start_server MODE: starts the server in the background (pid: the launcher), waits for /metadata.
 start_server() {
@@ -50,7 +59,8 @@ start_server() {
     case $mode in
         bare) exec "${server[@]}" ;;
         vigil) exec "$vigil" run -- "${server[@]}" ;;
-        enforce) exec "$vigil" run -p "$root/profiles/fhir-server.toml" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
+        enforce) exec "$vigil" run -p "$work/profile.toml" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
+        enforce-nolandlock) exec "$vigil" run -p "$work/nolandlock/fhir-server.toml" --audit "$work/audit-nl.jsonl" -- "${server[@]}" ;;
         learn-fast) exec "$vigil" learn -o "$work/fast.toml" --ready-output 'Server startup in' -- "${server[@]}" ;;
         learn-exact) exec "$vigil" learn --exact -o "$work/exact.toml" --report "$work/exact-report" \
             --ready-output 'Server startup in' -- "${server[@]}" ;;

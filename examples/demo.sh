@@ -44,8 +44,10 @@ bold "1. Building the FHIR example server (Tomcat 10 + a FHIR R4 servlet)"
 
 bold "2. Starting it under vigil with profiles/fhir-server.toml (RCE demo endpoint ON)"
 echo "   $ FHIR_DEMO_RCE=1 vigil run -p profiles/fhir-server.toml --audit audit.jsonl -- examples/fhir-server/run.sh BASE $port"
+# fhir-server.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
+"$root/examples/fhir-server/local-profile.sh" "$work/profile.toml" "$port"
 FHIR_DEMO_RCE=1 FHIR_DATA_DIR=$work/data \
-    "$vigil" run -p "$root/profiles/fhir-server.toml" --audit "$work/audit.jsonl" \
+    "$vigil" run -p "$work/profile.toml" --audit "$work/audit.jsonl" \
     -- "$root/examples/fhir-server/run.sh" "$work/out/base" "$port" >"$work/server.log" 2>&1 &
 vigil_pid=$!
 started=$SECONDS

@@ -74,6 +74,16 @@ private:
     double build_ms_ = 0;
 };
 
+// What a ruleset for kernel ABI handles of SETTINGS (and EXTRA rules), and the rights asked
+// for that this ABI cannot enforce, by name. Pure: prepare_landlock's negotiation step.
+struct LandlockCoverage {
+    uint64_t fs = 0, net = 0, scope = 0;  // handled_access_fs, handled_access_net, scoped
+    std::vector<std::string> unenforced;
+    bool wanted = false;                   // something is asked to be confined at all
+};
+LandlockCoverage landlock_coverage(const LandlockSettings& settings,
+                                   const std::vector<LandlockPathRule>& extra, int abi);
+
 // Queries the ABI, refuses (vigil::Error, exit 125) below settings.require_abi, and builds the
 // ruleset: every path opened O_PATH|O_CLOEXEC and added with the rights valid for what it is
 // (a file gets only file rights), port rules from ABI 4, scopes from ABI 6. A path that does not
@@ -87,12 +97,6 @@ PreparedLandlock prepare_landlock(const LandlockSettings& settings,
 // notice event with audit_text() in the audit trail at SINK in FORMAT.
 void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
                      const std::string& format);
-
-// spawn() with OPTIONS.landlock in force; an execve refused with EACCES says which
-// [landlock] key the command (or its loader) is missing from.
-struct SpawnOptions;
-struct SpawnResult;
-SpawnResult spawn_confined(const SpawnOptions& options);
 
 // In the child, after no_new_privs: async-signal-safe. Returns 0 or an errno value.
 int landlock_restrict(int ruleset_fd);

@@ -62,6 +62,7 @@ struct CallInfo {
     std::string thread;                  // comm of the calling thread
     std::optional<std::string> path;     // execve/execveat/open*/... path read from memory
     std::optional<std::string> dest;     // connect destination, e.g. "inet:127.0.0.1:8080"
+    std::optional<std::string> cwd;      // the caller's working directory, for a relative path
     std::optional<uint64_t> clone3_flags;  // clone_args.flags read from memory
 };
 

@@ -120,6 +120,7 @@ struct Deny {
     Action action;
     std::string reason;
     bool copy_refused = false;  // a matched destination, denied because pidfd_getfd was refused
+    std::string matched;        // copy_refused on connect: the IP entry the destination matched
 };
 
 // vigil performs the call itself, on copied arguments, with its copy of the app's socket.

@@ -29,6 +29,9 @@ struct PreparedPrivileges {
 // cannot be dropped when that would leave the app able to regain them.
 PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root = "/");
 
+// Whether vigil itself has capability CAP (a CAP_* number) in its effective set now.
+bool vigil_has_capability(int cap);
+
 // In the forked child, before no_new_privs and the filter: groups/gid/uid (with KEEPCAPS),
 // then capabilities in all five sets (bounding, effective, permitted, inheritable, ambient;
 // ambient is what a non-root app keeps across execve). Only async-signal-safe calls. Returns 0, or an errno value with

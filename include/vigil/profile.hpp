@@ -90,6 +90,11 @@ struct NotifyPolicy {
     // kernel enforces the same paths itself (a [landlock] ruleset covering them is in force);
     // the launch sets this, the loader never does.
     bool kernel_enforced = false;
+    // connect: the kernel (Landlock connect_tcp) refuses every TCP port the profile does not
+    // list. Then a destination that matches an IP entry may be let through when vigil cannot
+    // copy the app's socket to connect on it (no CAP_SYS_PTRACE): an app thread racing the
+    // check reaches only the listed ports. The launch sets this, the loader never does.
+    bool ports_kernel_enforced = false;
     // "notify.connect" when the loader derived this policy so that every way of naming a peer
     // is decided by the same allow-list (sendto, sendmsg, sendmmsg); "" when written.
     std::string derived_from;

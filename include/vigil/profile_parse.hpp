@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vigil/profile.hpp"
@@ -31,5 +32,45 @@ const std::vector<std::string>& capability_names();
 
 // The condition written back in the profile language, e.g. "arg0 & 0x7e020000 == 0".
 std::string condition_str(const ArgCondition& c);
+// The same with the symbolic constants of SYSCALL's argument roles (symbolic_value), as written
+// profiles spell it: "arg0 == AF_INET", "arg0 & CLONE_NEWNS|CLONE_NEWUSER == 0".
+std::string condition_text(std::string_view syscall, const ArgCondition& c);
+
+// ---- writing profiles: the one writer of `vigil learn` and `vigil import-oci` ----------------
+//
+// A draft says what the profile holds; write_profile_text lays it out (header comments,
+// include, [seccomp] allow/notify lists, [seccomp.deny], [[seccomp.rule]]s, [notify.X] tables,
+// then TAIL as given) with every value quoted and every comment made safe for TOML, whatever
+// bytes it came from (app thread names and paths, an OCI file's names).
+struct ProfileDraft {
+    struct Named {
+        std::string name;
+        std::string comment;  // "" for none
+    };
+    struct Denied {
+        std::string syscall, action, comment;
+    };
+    struct Rule {
+        std::string syscall, action;
+        std::vector<ArgCondition> when;  // written with condition_text
+        std::string comment;
+    };
+    struct Policy {  // one [notify.SYSCALL] table
+        std::string syscall, comment;
+        std::vector<std::pair<std::string, std::string>> actions;  // "startup" -> "allow", ...
+        std::vector<Named> allow;                                  // allow-list entries
+        std::vector<std::string> notes;                            // comment lines above `allow`
+    };
+    std::vector<std::string> header;  // comment lines at the top (without "# ")
+    std::vector<std::string> include;
+    std::string default_action;
+    std::vector<Named> allow, notify;
+    std::string notify_note;  // a comment line above `notify = [...]`
+    std::vector<Denied> deny;
+    std::vector<Rule> rules;
+    std::vector<Policy> policies;
+    std::string tail;  // TOML text appended as is (sections the caller lays out itself)
+};
+std::string write_profile_text(const ProfileDraft& draft);
 
 }  // namespace vigil

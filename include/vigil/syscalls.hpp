@@ -89,6 +89,14 @@ enum class ArgRole : uint8_t {
     ExecFlags,    // AT_* flags of execveat
     Clone3Args,   // pointer to struct clone_args
     Size,         // size of the struct the previous pointer argument points to
+    // Register values with symbolic names (written profiles name them, see symbolic_value):
+    SocketFamily,  // AF_*
+    SocketType,    // SOCK_* (with SOCK_NONBLOCK/SOCK_CLOEXEC above it)
+    CloneFlags,    // CLONE_* bits (clone, unshare)
+    IoctlRequest,  // TIOC*, TC*, FIO* requests
+    PrctlOption,   // PR_*
+    Personality,   // PER_* and the personality flag bits
+    Signal,        // SIG*
 };
 
 // The six roles of syscall NR's arguments (x86_64); all None for a syscall not in the table.
@@ -97,6 +105,12 @@ const std::array<ArgRole, 6>& arg_roles(int nr);
 std::optional<unsigned> arg_index(int nr, ArgRole role);
 // The same, by name (the profile loader works with names).
 std::optional<unsigned> arg_index(std::string_view syscall, ArgRole role);
+
+// VALUE of argument INDEX of SYSCALL as the profile language writes it: the symbolic constant
+// for the argument's role ("AF_INET", "SOCK_STREAM|SOCK_CLOEXEC", "CLONE_NEWNS|CLONE_NEWUSER",
+// "PR_SET_NAME"), from the one constant table; "0x..." hex when the role has no name for it
+// (or the argument has no such role). Parsing it back (parse_value) gives VALUE again.
+std::string symbolic_value(std::string_view syscall, unsigned index, uint64_t value);
 
 // --- suggestions ---
 

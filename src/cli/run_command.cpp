@@ -1,4 +1,6 @@
 // `vigil run`: load the profile, build the filter and credentials, spawn, supervise.
+#include <linux/capability.h>
+
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include "vigil/landlock.hpp"
 #include "vigil/launch.hpp"
 #include "vigil/notify.hpp"
+#include "vigil/privileges.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/run_options.hpp"
 #include "vigil/supervise.hpp"
@@ -73,6 +76,35 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
     if (cover.covered) plan.landlock_extra = std::move(cover.rules);
 }
 
+// Egress allow-lists ([notify.connect] and the send calls derived from it): vigil performs an
+// allowed call itself on a copy of the app's socket (pidfd_getfd), which needs CAP_SYS_PTRACE
+// when the app runs under another uid (Docker's default set lacks it). Without the copy, a TCP
+// connect whose destination matches may still go through when the kernel enforces its port
+// (landlock.connect_tcp): the address decision is then racy, but bounded to those ports.
+void cover_egress(Profile& profile) {
+    bool lists = false;
+    for (const auto& [name, policy] : profile.notify)
+        lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
+    if (!lists) return;
+    const LandlockSettings& ll = profile.landlock;
+    bool ports = ll.connect_tcp && landlock_abi() >= 4;
+    std::string listed;
+    for (const auto& [port, grant] : ll.ports)
+        if (grant.connect) listed += (listed.empty() ? "" : ",") + std::to_string(port);
+    if (auto it = profile.notify.find("connect"); it != profile.notify.end()) it->second.ports_kernel_enforced = ports;
+    if (vigil_has_capability(CAP_SYS_PTRACE)) return;
+    std::string now = ports ? "a TCP connect matching it goes through with its port enforced by the kernel "
+                              "(landlock.connect_tcp = [" + listed + "]), the address check racy within those ports; "
+                              "unix peers and UDP destinations (sendto/sendmsg/sendmmsg) matching it are refused"
+                            : "destinations matching it are refused (fail closed; with landlock.connect_tcp listing "
+                              "the ports, TCP connects would go through with the port kernel-enforced)";
+    spdlog::warn("egress: vigil lacks CAP_SYS_PTRACE, so it cannot copy the sockets of an app under another uid to "
+                 "connect and send on them: of the [notify.connect] allow-list, {}. `docker run --cap-add "
+                 "SYS_PTRACE` would add: every allowed connect and send performed by vigil on a copy of the socket "
+                 "(no race on the address), and the unix and UDP peers of the allow-list",
+                 now);
+}
+
 int run_main(const std::vector<std::string>& args) {
     RunOptions opts = parse_run_options(args);
     if (opts.help) {
@@ -95,6 +127,7 @@ int run_main(const std::vector<std::string>& args) {
         }
         plan.landlock = profile->landlock;
         cover_path_allow_lists(*profile, plan);
+        cover_egress(*profile);
         plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
         plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),

@@ -225,6 +225,29 @@ std::string PreparedLandlock::audit_text() const {
     return s + " unenforced=" + (un.empty() ? "none" : un);
 }
 
+LandlockCoverage landlock_coverage(const LandlockSettings& settings,
+                                   const std::vector<LandlockPathRule>& extra, int abi) {
+    LandlockCoverage out;
+    // What the profile asks to confine, with every right vigil knows for that family.
+    uint64_t want_fs = settings.filesystem ? known_bits(RightInfo::Fs, kLandlockKnownAbi) : 0;
+    // Extra rules name files: they need only file rights handled (an exec allow-list alone
+    // confines executing, not reading).
+    for (const auto& r : extra) want_fs |= dir_rights(r.access) & kFileRights;
+    uint64_t want_net = (settings.bind_tcp ? ll::kBindTcp : 0) | (settings.connect_tcp ? ll::kConnectTcp : 0);
+    uint64_t want_scope = (settings.scope_signal ? ll::kScopeSignal : 0) |
+                          (settings.scope_abstract_unix ? ll::kScopeAbstractUnix : 0);
+    out.fs = want_fs & known_bits(RightInfo::Fs, abi);
+    out.net = want_net & known_bits(RightInfo::Net, abi);
+    out.scope = want_scope & known_bits(RightInfo::Scope, abi);
+    for (const auto& r : right_table()) {
+        uint64_t want = r.family == RightInfo::Fs ? want_fs : r.family == RightInfo::Net ? want_net : want_scope;
+        uint64_t have = r.family == RightInfo::Fs ? out.fs : r.family == RightInfo::Net ? out.net : out.scope;
+        if ((want & r.bit) && !(have & r.bit)) out.unenforced.push_back(r.right.name);
+    }
+    out.wanted = want_fs || want_net || want_scope;
+    return out;
+}
+
 PreparedLandlock prepare_landlock(const LandlockSettings& settings,
                                   const std::vector<LandlockPathRule>& extra) {
     PreparedLandlock out;
@@ -240,23 +263,13 @@ PreparedLandlock prepare_landlock(const LandlockSettings& settings,
                         "; refusing to start rather than run with weaker confinement",
                     kExitVigilError);
 
-    // What the profile asks to confine, with every right vigil knows for that family.
-    uint64_t want_fs = settings.filesystem ? known_bits(RightInfo::Fs, kLandlockKnownAbi) : 0;
-    // Extra rules name files: they need only file rights handled (an exec allow-list alone
-    // confines executing, not reading).
-    for (const auto& r : extra) want_fs |= dir_rights(r.access) & kFileRights;
-    uint64_t want_net = (settings.bind_tcp ? ll::kBindTcp : 0) | (settings.connect_tcp ? ll::kConnectTcp : 0);
-    uint64_t want_scope = (settings.scope_signal ? ll::kScopeSignal : 0) |
-                          (settings.scope_abstract_unix ? ll::kScopeAbstractUnix : 0);
-    out.handled_fs_ = want_fs & known_bits(RightInfo::Fs, abi);
-    out.handled_net_ = want_net & known_bits(RightInfo::Net, abi);
-    out.scoped_ = want_scope & known_bits(RightInfo::Scope, abi);
-    for (const auto& r : right_table()) {
-        uint64_t want = r.family == RightInfo::Fs ? want_fs : r.family == RightInfo::Net ? want_net : want_scope;
-        uint64_t have = r.family == RightInfo::Fs ? out.handled_fs_ : r.family == RightInfo::Net ? out.handled_net_ : out.scoped_;
-        if ((want & r.bit) && !(have & r.bit)) out.unenforced_.push_back(r.right.name);
-    }
-    if (abi == 0 && (want_fs || want_net || want_scope))
+    LandlockCoverage cover = landlock_coverage(settings, extra, abi);
+    out.handled_fs_ = cover.fs;
+    out.handled_net_ = cover.net;
+    out.scoped_ = cover.scope;
+    out.unenforced_ = cover.unenforced;
+    bool wanted = cover.wanted;
+    if (abi == 0 && wanted)
         spdlog::error("landlock: {}; the profile's [landlock] is NOT enforced (set landlock.require_abi "
                       "to refuse to start instead)", reason);
     if (abi > kLandlockKnownAbi)

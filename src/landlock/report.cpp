@@ -4,7 +4,6 @@
 #include "vigil/audit.hpp"
 #include "vigil/error.hpp"
 #include "vigil/landlock.hpp"
-#include "vigil/spawn.hpp"
 
 namespace vigil {
 
@@ -22,20 +21,6 @@ void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
     ev.decision = prepared.fd() >= 0 ? "enforced" : "not-enforced";
     ev.reason = prepared.audit_text();
     audit.write(ev);
-}
-
-}  // namespace vigil
-
-namespace vigil {
-
-SpawnResult spawn_confined(const SpawnOptions& options) {
-    try {
-        return spawn(options);
-    } catch (const Error& e) {
-        if (e.code != kExitCannotExec || std::string(e.what()).find("Permission denied") == std::string::npos) throw;
-        throw Error(std::string(e.what()) + " (under [landlock]: the command and its dynamic loader, "
-                    "e.g. /lib or /usr/lib, need landlock.execute)", e.code);
-    }
 }
 
 }  // namespace vigil

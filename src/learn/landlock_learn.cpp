@@ -15,14 +15,15 @@
 // At writing time sibling directories are folded into their parent when there are at least
 // WriteOptions::landlock_fold_siblings of them (tunable; 0 = never), and a directory already
 // covered by an ancestor with the same or more rights is dropped.
-// Relative paths are resolved against vigil's working directory, which the app inherits (an app
-// that chdir's elsewhere first needs its paths reviewed); paths relative to another directory
-// fd are not recorded.
+// Relative paths are resolved against the caller's working directory at the time of the call
+// (/proc/TID/cwd, read by the learn session); paths relative to another directory fd are not
+// recorded.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -87,15 +88,18 @@ Area area_of(const std::string& path, bool write, bool directory) {
     return {dir, write ? kWrite : kRead};
 }
 
-std::optional<std::string> absolute_path(const std::string& raw, long dirfd) {
+// CWD: the caller's working directory when the call was made (read by the learn session);
+// without it vigil's own, which the app inherited.
+std::optional<std::string> absolute_path(const std::string& raw, long dirfd,
+                                         const std::optional<std::string>& cwd = std::nullopt) {
     if (raw.empty()) return std::nullopt;
     fs::path p(raw);
     if (p.is_relative()) {
         if (dirfd != AT_FDCWD) return std::nullopt;
         std::error_code ec;
-        fs::path cwd = fs::current_path(ec);
+        fs::path dir = cwd ? fs::path(*cwd) : fs::current_path(ec);
         if (ec) return std::nullopt;
-        p = cwd / p;
+        p = dir / p;
     }
     std::string norm = p.lexically_normal().string();
     while (norm.size() > 1 && norm.back() == '/') norm.pop_back();
@@ -112,6 +116,26 @@ std::optional<int> port_of(const std::string& dest) {
 }
 
 }  // namespace
+
+std::set<int> bound_ports(const LearnedStats& stats) {
+    std::set<int> out;
+    auto it = stats.syscalls.find("bind");
+    if (it == stats.syscalls.end()) return out;
+    auto ports = it->second.args.find(kBind);
+    if (ports == it->second.args.end()) return out;
+    for (const auto& v : ports->second)
+        if (auto n = parse_number(v)) out.insert(static_cast<int>(*n));
+    return out;
+}
+
+std::pair<int, int> ephemeral_ports() {
+    int lo = 32768, hi = 60999;
+    if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "re")) {
+        if (std::fscanf(f, "%d %d", &lo, &hi) != 2) lo = 32768, hi = 60999;
+        std::fclose(f);
+    }
+    return {lo, hi};
+}
 
 void record_landlock(SyscallStats& s, const CallInfo& c) {
     long dirfd = AT_FDCWD;
@@ -132,7 +156,7 @@ void record_landlock(SyscallStats& s, const CallInfo& c) {
         default: return;
     }
     if (!c.path) return;
-    auto path = absolute_path(*c.path, dirfd);
+    auto path = absolute_path(*c.path, dirfd, c.cwd);
     if (!path) return;
     if (c.nr == SYS_execve || c.nr == SYS_execveat) {
         add(s, kExec, *path);
@@ -268,7 +292,25 @@ std::string write_landlock_section(const LearnedStats& stats, const WriteOptions
         out << "]  # " << what << "\n";
     };
     ports("bind_tcp", bind, "ports the run bound (TCP or UDP: bind does not say; only TCP is confined)");
-    ports("connect_tcp", connect, "ports the run connected to, at any address (the address is decided by notify.connect)");
+    // A port the kernel assigned at run time (a peer bound port 0) differs on the next run, and
+    // Landlock has no port ranges: confining connect would refuse it then.
+    auto [eph_lo, eph_hi] = ephemeral_ports();
+    std::set<int> ephemeral;
+    for (int p : connect)
+        if (p >= eph_lo && p <= eph_hi && !bind.count(p)) ephemeral.insert(p);
+    out << "# TCP connects: the kernel refuses every port not listed, at any address; the address is\n"
+           "# [notify.connect]'s to decide, so the residual race of that decision (an app thread changing\n"
+           "# the address after vigil's check) is bounded to these ports.\n";
+    if (ephemeral.empty()) {
+        ports("connect_tcp", connect, "ports the run connected to");
+    } else {
+        out << "# Not confined: the run connected to port " << *ephemeral.begin() << " in the kernel's ephemeral range ("
+            << eph_lo << "-" << eph_hi << "),\n# assigned at run time; Landlock has no port ranges. [notify.connect] alone decides.\n# ";
+        ports("connect_tcp", connect, "ports the run connected to");
+    }
+    out << "# UDP has no Landlock rule: UDP sockets are allowed by the [[seccomp.rule]]s for socket, and\n"
+           "# their destinations (connect, sendto, sendmsg) are decided by [notify.connect]; vigil sends\n"
+           "# for the app on a copy of its socket, and denies when it cannot copy it (no CAP_SYS_PTRACE).\n";
     out << "scope = [\"signal\"" << (abstract ? "" : ", \"abstract_unix\"") << "]  # no signals out of the app"
         << (abstract ? " (abstract unix sockets were used: not scoped)" : "; no abstract unix sockets outside it") << "\n";
     return out.str();

@@ -31,7 +31,9 @@ const char* kUsage =
     "  -o, --output FILE        the profile to write (required)\n"
     "  -p, --profile BASE       merge with BASE: a learned profile's [learned] statistics are added\n"
     "                           (counts summed, values unioned); any other profile is included.\n"
-    "                           BASE's [process], [supervise] and [phases.ready] apply while learning\n"
+    "                           BASE's [process], [supervise], [phases.ready] (and an included\n"
+    "                           BASE's [landlock]) apply while learning; without BASE the app\n"
+    "                           learns with the privileges every profile gives it (no capabilities)\n"
     "      --exact              record every syscall (one round trip per call) instead of allowing\n"
     "                           the JVM baseline unwatched (fast mode, the default)\n"
     "      --report DIR         also write DIR/report.html, DIR/syscalls.svg and DIR/learned.json\n"
@@ -249,9 +251,18 @@ int learn_main(const std::vector<std::string>& args) {
     }
     LaunchPlan launch_plan;
     launch_plan.argv = plan.opts.run.command;
+    // The app learns with exactly the privileges `vigil run` will give it under the written
+    // profile: BASE's [process] (copied into the output or included by it), else the default
+    // every profile gets (no capabilities, no_new_privs, the caller's ids). Learning with the
+    // caller's capabilities would record a run that its own profile then refuses (an app
+    // learned as root writing into a directory it does not own).
+    launch_plan.process = plan.base ? plan.base->process : ProcessSettings{};
     if (plan.base) {
         launch_plan.supervise.settings = plan.base->supervise;
-        launch_plan.process = plan.base->process;
+        // An included BASE's [landlock] is in force while learning, as it will be under the
+        // output that includes it. A learned BASE's is not: its [landlock] is rewritten from the
+        // merged statistics, and this run is there to see more than the last one did.
+        if (plan.base->landlock.present && !plan.base_stats) launch_plan.landlock = plan.base->landlock;
     }
     apply_supervise_overrides(plan.opts.run, launch_plan.supervise);
     launch_plan.filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});

@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 namespace vigil::learn {
 
@@ -29,5 +31,9 @@ struct LearnedStats;
 struct WriteOptions;
 void record_landlock(SyscallStats& s, const CallInfo& c);
 std::string write_landlock_section(const LearnedStats& stats, const WriteOptions& options);
+// The kernel's ephemeral TCP/UDP port range (ip_local_port_range; 32768-60999 when unreadable).
+std::pair<int, int> ephemeral_ports();
+// The ports the run bound (learned [landlock] bind_tcp): a connect to one is to the app itself.
+std::set<int> bound_ports(const LearnedStats& stats);
 
 }  // namespace vigil::learn

@@ -11,63 +11,17 @@
 #include "learn_internal.hpp"
 #include "vigil/syscalls.hpp"
 #include "vigil/learn.hpp"
+#include "vigil/text.hpp"
 
 namespace vigil::learn {
 
 namespace {
 
-struct Named {
-    uint64_t value;
-    const char* name;
-};
+using text::hex;
 
-// Families an app plausibly uses; anything else is recorded as its number.
-constexpr Named kFamilies[] = {
-    {AF_UNSPEC, "AF_UNSPEC"}, {AF_UNIX, "AF_UNIX"},       {AF_INET, "AF_INET"},
-    {AF_INET6, "AF_INET6"},   {AF_NETLINK, "AF_NETLINK"}, {AF_PACKET, "AF_PACKET"},
-    {AF_KEY, "AF_KEY"},       {AF_ALG, "AF_ALG"},         {AF_VSOCK, "AF_VSOCK"},
-    {AF_BLUETOOTH, "AF_BLUETOOTH"}, {AF_CAN, "AF_CAN"},   {AF_XDP, "AF_XDP"},
-};
-
-constexpr Named kSocketTypes[] = {
-    {SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"},         {SOCK_RAW, "SOCK_RAW"},
-    {SOCK_RDM, "SOCK_RDM"},       {SOCK_SEQPACKET, "SOCK_SEQPACKET"}, {SOCK_PACKET, "SOCK_PACKET"},
-};
-
-constexpr Named kPrctlOptions[] = {
-    {PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"}, {PR_GET_PDEATHSIG, "PR_GET_PDEATHSIG"},
-    {PR_GET_DUMPABLE, "PR_GET_DUMPABLE"},   {PR_SET_DUMPABLE, "PR_SET_DUMPABLE"},
-    {PR_SET_NAME, "PR_SET_NAME"},           {PR_GET_NAME, "PR_GET_NAME"},
-    {PR_GET_SECCOMP, "PR_GET_SECCOMP"},     {PR_SET_SECCOMP, "PR_SET_SECCOMP"},
-    {PR_CAPBSET_READ, "PR_CAPBSET_READ"},   {PR_CAPBSET_DROP, "PR_CAPBSET_DROP"},
-    {PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"}, {PR_GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS"},
-    {PR_SET_VMA, "PR_SET_VMA"},             {PR_SET_MM, "PR_SET_MM"},
-    {PR_SET_PTRACER, "PR_SET_PTRACER"},     {PR_SET_CHILD_SUBREAPER, "PR_SET_CHILD_SUBREAPER"},
-    {PR_CAP_AMBIENT, "PR_CAP_AMBIENT"},     {PR_SET_KEEPCAPS, "PR_SET_KEEPCAPS"},
-    {PR_GET_TIMERSLACK, "PR_GET_TIMERSLACK"}, {PR_SET_THP_DISABLE, "PR_SET_THP_DISABLE"},
-};
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-std::string name_or_number(const Named* table, size_t n, uint64_t v) {
-    for (size_t i = 0; i < n; ++i)
-        if (table[i].value == v) return table[i].name;
-    return std::to_string(v);
-}
-
-template <size_t N>
-std::string name_of(const Named (&table)[N], uint64_t v) {
-    return name_or_number(table, N, v);
-}
-
-template <size_t N>
-std::optional<uint64_t> value_of(const Named (&table)[N], const std::string& s) {
-    for (const auto& e : table)
-        if (s == e.name) return e.value;
+// A recorded value by name: the one constant table (syscalls), else a number.
+std::optional<uint64_t> value_of(const std::string& s) {
+    if (auto c = constant(s)) return c;
     return parse_number(s);
 }
 
@@ -111,7 +65,7 @@ void record_args(SyscallStats& s, const CallInfo& c) {
         case SYS_socket:
         case SYS_socketpair: {
             std::string family = family_name(c.args[0]);
-            std::string type = name_of(kSocketTypes, c.args[1] & kSocketTypeMask);
+            std::string type = symbolic_value("socket", 1, c.args[1] & kSocketTypeMask);
             add_value(s, kArgFamily, family);
             add_value(s, kArgType, type);
             add_value(s, kArgSocket, family + "/" + type);
@@ -130,7 +84,7 @@ void record_args(SyscallStats& s, const CallInfo& c) {
             add_value(s, kArgRequest, hex(c.args[1] & 0xffffffffu));
             break;
         case SYS_prctl:
-            add_value(s, kArgOption, name_of(kPrctlOptions, c.args[0]));
+            add_value(s, kArgOption, symbolic_value("prctl", 0, c.args[0]));
             break;
         case SYS_connect:
             if (c.dest) add_value(s, kArgDest, *c.dest);
@@ -157,10 +111,10 @@ std::optional<uint64_t> parse_number(const std::string& s) {
     return v;
 }
 
-std::string family_name(uint64_t v) { return name_of(kFamilies, v); }
-std::optional<uint64_t> family_value(const std::string& s) { return value_of(kFamilies, s); }
-std::optional<uint64_t> socket_type_value(const std::string& s) { return value_of(kSocketTypes, s); }
-std::optional<uint64_t> prctl_option_value(const std::string& s) { return value_of(kPrctlOptions, s); }
+std::string family_name(uint64_t v) { return symbolic_value("socket", 0, v); }
+std::optional<uint64_t> family_value(const std::string& s) { return value_of(s); }
+std::optional<uint64_t> socket_type_value(const std::string& s) { return value_of(s); }
+std::optional<uint64_t> prctl_option_value(const std::string& s) { return value_of(s); }
 
 const std::string& recorded_name(int nr) {
     static const std::vector<std::string> names = [] {

@@ -8,6 +8,8 @@
 
 #include "learn_internal.hpp"
 #include "learn_session.hpp"
+
+#include <unistd.h>
 #include "vigil/notify.hpp"
 
 namespace vigil::learn {
@@ -106,8 +108,17 @@ void LearnSession::read_arguments(const Notification& n, CallInfo& call) {
             break;
         }
     }
+    // A relative path names a file under the caller's working directory (run.sh and
+    // catalina.sh change it), not vigil's: recorded, never used to decide anything.
+    if (call.path && !call.path->empty() && (*call.path)[0] != '/') {
+        char cwd[4096];
+        std::string link = "/proc/" + std::to_string(n.tid) + "/cwd";
+        ssize_t len = readlink(link.c_str(), cwd, sizeof cwd - 1);
+        if (len > 0 && cwd[0] == '/') call.cwd = std::string(cwd, static_cast<size_t>(len));
+    }
     // The thread may have died and its TID been reused: then the bytes are someone else's.
     if (!listener_.id_valid(n.id)) {
+        call.cwd.reset();
         call.path.reset();
         call.dest.reset();
         call.clone3_flags.reset();

@@ -2,6 +2,8 @@
 // two learning runs of the same program diff cleanly.
 #include <sys/syscall.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -9,6 +11,7 @@
 #include "vigil/syscalls.hpp"
 #include "learn_report.hpp"
 #include "vigil/learn.hpp"
+#include "vigil/profile_parse.hpp"
 #include "vigil/text.hpp"
 
 namespace vigil::learn {
@@ -86,9 +89,14 @@ std::string summary(const SyscallStats& s) {
 
 // One allowed (or phase-dependent) rule: a condition list, and a comment for the reader.
 struct Rule {
-    std::vector<std::string> when;
+    std::vector<ArgCondition> when;
     std::string comment;
 };
+
+ArgCondition eq(unsigned index, uint64_t value) { return {index, CmpOp::Eq, value, 0, ""}; }
+ArgCondition masked(unsigned index, uint64_t mask, uint64_t value) {
+    return {index, CmpOp::MaskedEq, value, mask, ""};
+}
 
 const std::set<std::string>* values(const SyscallStats& s, const char* kind) {
     auto it = s.args.find(kind);
@@ -102,6 +110,9 @@ const std::set<std::string>* few(const SyscallStats& s, const char* kind, size_t
     return v;
 }
 
+// One rule per family/type pair seen, never one per family: glibc's nscd probe makes every
+// JVM open an AF_UNIX stream socket, which must not allow every AF_UNIX type. The peers of the
+// families seen are decided by [notify.connect] (learned_peers below).
 std::vector<Rule> socket_rules(const SyscallStats& s, size_t max) {
     const auto* pairs = few(s, kArgSocket, max);
     if (!pairs) return {};
@@ -111,9 +122,7 @@ std::vector<Rule> socket_rules(const SyscallStats& s, size_t max) {
         auto family = family_value(pair.substr(0, slash));
         auto type = socket_type_value(pair.substr(slash + 1));
         if (!family || !type) return {};  // cannot express: allow without condition
-        rules.push_back({{"arg0 == " + std::to_string(*family),
-                          "arg1 & " + hex(kSocketTypeMask) + " == " + std::to_string(*type)},
-                         pair});
+        rules.push_back({{eq(0, *family), masked(1, kSocketTypeMask, *type)}, pair});
     }
     return rules;
 }
@@ -129,11 +138,11 @@ uint64_t union_of_flags(const SyscallStats* s) {
 std::vector<Rule> namespace_rule(uint64_t seen, uint64_t forbidden_set, const char* what) {
     uint64_t mask = forbidden_set & ~seen;
     if (mask == 0) return {};
-    return {{{"arg0 & " + hex(mask) + " == 0"}, std::string("no namespace flags ") + what}};
+    return {{{masked(0, mask, 0)}, std::string("no namespace flags ") + what}};
 }
 
 std::vector<Rule> valued_rules(const SyscallStats& s, const char* kind, size_t max,
-                               const std::string& lhs,
+                               std::optional<uint64_t> mask, unsigned index,
                                std::optional<uint64_t> (*value_of)(const std::string&)) {
     const auto* v = few(s, kind, max);
     if (!v) return {};
@@ -141,7 +150,7 @@ std::vector<Rule> valued_rules(const SyscallStats& s, const char* kind, size_t m
     for (const auto& text : *v) {
         auto value = value_of(text);
         if (!value) return {};
-        rules.push_back({{lhs + " == " + hex(*value)}, text});
+        rules.push_back({{mask ? masked(index, *mask, *value) : eq(index, *value)}, text});
     }
     return rules;
 }
@@ -168,13 +177,75 @@ std::vector<Rule> rules_for(const std::string& name, const SyscallStats& s,
             return namespace_rule(union_of_flags(&s), kNamespaceFlags | kNewTime,
                                   "beyond those seen");
         case SYS_ioctl:
-            return valued_rules(s, kArgRequest, max, "arg1 & 0xffffffff",
+            return valued_rules(s, kArgRequest, max, 0xffffffffu, 1,
                                 [](const std::string& v) { return text::parse_c_number(v); });
         case SYS_prctl:
-            return valued_rules(s, kArgOption, max, "arg0", prctl_option_value);
+            return valued_rules(s, kArgOption, max, std::nullopt, 0, prctl_option_value);
         default:
             return {};
     }
+}
+
+// ---- peers: the [notify.connect] allow-list of what the run connected to --------------------
+
+struct Peers {
+    std::map<std::string, std::set<std::string>> entries;  // allow-list entry -> destinations seen
+    std::vector<std::string> unlisted;                     // seen, but not expressible as an entry
+    bool ephemeral = false;                                // a loopback port range was written
+};
+
+// A destination as recorded (format_sockaddr) -> the allow-list entry a reviewer would accept:
+//   - loopback is one host whatever the address: 127.0.0.1:P -> 127.0.0.0/8:P, and the same for
+//     [::1] and IPv4-mapped loopback (Java's dual-stack sockets) -> [::ffff:127.0.0.0/104]:P;
+//   - a loopback port in the kernel's ephemeral range was handed out at run time (a peer that
+//     bound port 0): the whole range, since the next run gets another one;
+//   - any other address and port exactly as seen; unix socket paths and abstract names exactly.
+std::optional<std::string> peer_entry(const std::string& dest, std::pair<int, int> eph,
+                                      const std::set<int>& bound, bool& ephemeral) {
+    if (dest.starts_with("unix:")) {
+        // printable() escapes bytes an entry could not name: such a peer is not listed.
+        if (dest.find('\\') != std::string::npos || dest.size() <= 6) return std::nullopt;
+        if (dest[5] == '/' || dest[5] == '@') return dest;
+        return std::nullopt;
+    }
+    size_t colon = dest.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto port = text::parse_unsigned(dest.substr(colon + 1));
+    if (!port || *port > 65535) return std::nullopt;
+    std::string host = dest.substr(0, colon);
+    bool v6 = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    std::string bare = v6 ? host.substr(1, host.size() - 2) : host;
+    unsigned char addr[16];
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, bare.c_str(), addr) != 1) return std::nullopt;
+    bool loop4 = !v6 && addr[0] == 127;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    bool loop_mapped = v6 && std::equal(mapped, mapped + 12, addr) && addr[12] == 127;
+    bool loop6 = v6 && bare == "::1";
+    std::string where = loop4 ? "127.0.0.0/8" : loop_mapped ? "[::ffff:127.0.0.0/104]" : host;
+    std::string ports = std::to_string(*port);
+    int p = static_cast<int>(*port);
+    if ((loop4 || loop6 || loop_mapped) && p >= eph.first && p <= eph.second && !bound.count(p)) {
+        ports = std::to_string(eph.first) + "-" + std::to_string(eph.second);
+        ephemeral = true;
+    }
+    return where + ":" + ports;
+}
+
+// NULL when the run's destinations cannot all be listed (too many, or one no entry can name,
+// such as an AF_UNSPEC "disconnect"): then connect stays allowed without an allow-list.
+// BOUND: ports the app bound itself (a connect to one is to the app's own server, whose port
+// is configured, not assigned at run time).
+std::optional<Peers> learned_peers(const SyscallStats& connect, const std::set<int>& bound) {
+    const auto* dests = values(connect, kArgDest);
+    if (!dests || dests->empty() || connect.overflow.count(kArgDest)) return std::nullopt;
+    Peers out;
+    auto eph = ephemeral_ports();
+    for (const auto& d : *dests) {
+        if (auto e = peer_entry(d, eph, bound, out.ephemeral)) out.entries[*e].insert(d);
+        else out.unlisted.push_back(d);
+    }
+    if (!out.unlisted.empty()) return std::nullopt;
+    return out;
 }
 
 struct Plan {
@@ -184,6 +255,9 @@ struct Plan {
     std::set<std::string> startup_only;                       // phase-dependent (rules or notify)
     std::map<std::string, std::string> deny;                  // name -> action
     std::map<std::string, std::string> deny_comment;
+    std::optional<Peers> peers;                               // connect decided by [notify.connect]
+    std::string connect_comment;
+    std::string unlisted_peers;                               // why connect has no allow-list
 };
 
 Plan plan(const LearnedStats& stats, const WriteOptions& options) {
@@ -212,6 +286,21 @@ Plan plan(const LearnedStats& stats, const WriteOptions& options) {
         bool startup_only = temporal && s.phases.size() == 1 && s.phases.count(kStartup) &&
                             !phase_free().count(name);
         auto rules = rules_for(name, s, stats, options.max_condition_values);
+        if (name == "connect") {
+            // The peers seen become an allow-list: connect is notified in every phase.
+            p.peers = learned_peers(s, bound_ports(stats));
+            if (p.peers) {
+                if (startup_only) p.startup_only.insert(name);
+                p.connect_comment = comment;
+                continue;
+            }
+            if (values(s, kArgDest)) {
+                const auto* d = values(s, kArgDest);
+                p.unlisted_peers = s.overflow.count(kArgDest)
+                                       ? "more than " + std::to_string(kMaxArgValues) + " destinations were seen"
+                                       : "a destination no allow-list entry can name was seen (" + join(*d, 3) + ")";
+            }
+        }
         if (startup_only) p.startup_only.insert(name);
         if (!rules.empty()) {
             rules.front().comment += " (" + comment + ")";
@@ -226,13 +315,6 @@ Plan plan(const LearnedStats& stats, const WriteOptions& options) {
     for (const auto& name : essentials())
         if (!p.allow.count(name)) p.allow[name] = "assumed (needed to exit)";
     return p;
-}
-
-void write_name_list(std::ostringstream& out, const char* key,
-                     const std::map<std::string, std::string>& names) {
-    out << key << " = [\n";
-    for (const auto& [name, why] : names) out << "    " << quote(name) << ",  # " << comment(why) << "\n";
-    out << "]\n";
 }
 
 void write_ready(std::ostringstream& out, const ReadyCondition& r) {
@@ -270,58 +352,98 @@ AllowedSets allowed_sets(const LearnedStats& stats, const WriteOptions& options)
     for (const auto& [name, comment] : p.allow) out.any_phase.insert(name);
     for (const auto& [name, comment] : p.notify) out.any_phase.insert(name);
     for (const auto& [name, rules] : p.rules) out.any_phase.insert(name);
+    if (p.peers) out.any_phase.insert("connect");
     out.startup_only = p.startup_only;
     return out;
 }
 
+namespace {
+
+std::vector<ProfileDraft::Named> named(const std::map<std::string, std::string>& names) {
+    std::vector<ProfileDraft::Named> out;
+    for (const auto& [name, why] : names) out.push_back({name, why});
+    return out;
+}
+
+// [notify.connect] from the peers seen, with the reasoning a reviewer needs.
+ProfileDraft::Policy connect_policy(const Plan& p, bool landlock) {
+    ProfileDraft::Policy c;
+    c.syscall = "connect";
+    c.comment = "the peers the run connected to (" + p.connect_comment + ")";
+    if (p.startup_only.count("connect")) c.actions = {{"startup", "allow"}, {"ready", "errno:EPERM"}};
+    c.actions.push_back({"otherwise", "errno:ECONNREFUSED"});
+    c.actions.push_back({"fallback", "allow"});
+    c.notes = {"Loopback is one host: 127.0.0.1 is written as 127.0.0.0/8 (and as IPv4-mapped",
+               "[::ffff:127.0.0.0/104] for Java's dual-stack sockets)."};
+    if (p.peers->ephemeral)
+        c.notes.push_back("A loopback port in the kernel's ephemeral range was assigned at run time: the range.");
+    c.notes.push_back("vigil performs an allowed connect itself on a copy of the app's socket (no race),");
+    if (landlock)
+        c.notes.insert(c.notes.end(),
+                       {"or, without CAP_SYS_PTRACE (Docker's default), lets a matched TCP connect through:",
+                        "another app thread could then change the address after vigil's check, but the",
+                        "kernel still refuses every port outside landlock.connect_tcp, so the residual race",
+                        "of the address decision is bounded to those ports (a UDP socket's connect is let",
+                        "through alike, unbounded: Landlock has no UDP rules). Unix peers and sendto/sendmsg",
+                        "destinations are denied then (fail closed). fallback: without a listener the",
+                        "kernel's port rules decide."});
+    else
+        c.notes.insert(c.notes.end(), {"and denies it when it cannot copy the socket (fail closed).",
+                                       "fallback: without a listener any peer is allowed."});
+    for (const auto& [entry, seen] : p.peers->entries) {
+        std::string why = "seen: " + join(seen, 3);
+        c.allow.push_back({entry, why});
+    }
+    return c;
+}
+
+}  // namespace
+
 std::string write_profile(const LearnedStats& stats, const WriteOptions& options) {
     Plan p = plan(stats, options);
-    std::ostringstream out;
-    out << "# Profile learned by `vigil learn` (" << stats.mode << " mode, " << stats.runs
-        << (stats.runs == 1 ? " run" : " runs") << ").\n";
-    if (!options.command.empty()) out << "# Command: " << comment(options.command) << "\n";
-    if (stats.mode == "fast")
-        out << "# Fast mode: the baseline syscalls marked \"assumed\" were allowed without being\n"
-               "# watched; every other syscall was recorded.\n";
-    else
-        out << "# Exact mode: every syscall was recorded (one supervisor round trip per call).\n";
-    out << "# Review it: everything not listed gets " << comment(options.unseen) << ".\n";
-    if (!options.include.empty()) {
-        std::set<std::string> inc(options.include.begin(), options.include.end());
-        out << "include = " << quoted_list(inc) << "\n";
+    ProfileDraft d;
+    d.header.push_back("Profile learned by `vigil learn` (" + stats.mode + " mode, " + std::to_string(stats.runs) +
+                       (stats.runs == 1 ? " run" : " runs") + ").");
+    if (!options.command.empty()) d.header.push_back("Command: " + options.command);
+    if (stats.mode == "fast") {
+        d.header.push_back("Fast mode: the baseline syscalls marked \"assumed\" were allowed without being");
+        d.header.push_back("watched; every other syscall was recorded.");
+    } else {
+        d.header.push_back("Exact mode: every syscall was recorded (one supervisor round trip per call).");
     }
-    out << "\n[seccomp]\n";
-    out << "default = " << quote(options.unseen) << "\n";
-    write_name_list(out, "allow", p.allow);
-    if (!p.notify.empty()) {
-        out << "# Used only before the app was ready: decided by phase, see [notify.*] below.\n";
-        write_name_list(out, "notify", p.notify);
-    }
-    if (!p.deny.empty()) {
-        out << "\n[seccomp.deny]\n";
-        for (const auto& [name, action] : p.deny)
-            out << text::toml_key(name) << " = " << quote(action) << "  # " << comment(p.deny_comment[name]) << "\n";
-    }
+    d.header.push_back("Review it: everything not listed gets " + options.unseen + ".");
+    std::set<std::string> inc(options.include.begin(), options.include.end());
+    d.include.assign(inc.begin(), inc.end());
+    d.default_action = options.unseen;
+    d.allow = named(p.allow);
+    std::map<std::string, std::string> notify = p.notify;
+    if (p.peers) notify["connect"] = p.connect_comment + "; peers decided by [notify.connect]";
+    d.notify = named(notify);
+    if (!p.notify.empty()) d.notify_note = "Used only before the app was ready, or decided by peer: see [notify.*] below.";
+    else if (p.peers) d.notify_note = "Decided by peer: see [notify.connect] below.";
+    for (const auto& [name, action] : p.deny) d.deny.push_back({name, action, p.deny_comment[name]});
     for (const auto& [name, rules] : p.rules) {
         const char* action = p.startup_only.count(name) ? "notify" : "allow";
-        for (const auto& r : rules) {
-            out << "\n[[seccomp.rule]]  # " << comment(r.comment) << "\n";
-            out << "syscall = " << quote(name) << "\n";
-            out << "action = " << quote(action) << "\n";
-            out << "when = " << quoted_list({r.when.begin(), r.when.end()}) << "\n";
-        }
+        for (const auto& r : rules) d.rules.push_back({name, action, r.when, r.comment});
     }
     for (const auto& name : p.startup_only) {
-        out << "\n[notify." << text::toml_key(name) << "]  # seen only during startup\n";
-        out << "startup = \"allow\"\n";
-        out << "ready = \"errno:EPERM\"\n";
-        out << "fallback = \"allow\"  # without a listener phases cannot be told apart\n";
+        if (name == "connect" && p.peers) continue;
+        d.policies.push_back({name, "seen only during startup",
+                              {{"startup", "allow"}, {"ready", "errno:EPERM"}, {"fallback", "allow"}},
+                              {},
+                              {"fallback: without a listener phases cannot be told apart"}});
     }
-    if (options.ready) write_ready(out, *options.ready);
-    if (!options.copied_tables.empty()) out << "\n" << options.copied_tables;
-    out << write_landlock_section(stats, options);
-    write_learned(out, stats);
-    return out.str();
+    if (p.peers) d.policies.push_back(connect_policy(p, options.landlock));
+    std::ostringstream tail;
+    if (!p.unlisted_peers.empty())
+        tail << "\n# connect is allowed to any peer: " << comment(p.unlisted_peers)
+             << ";\n# write a [notify.connect] allow-list by hand (landlock.connect_tcp still bounds TCP ports).\n";
+    if (options.ready) write_ready(tail, *options.ready);
+    if (!options.copied_tables.empty()) tail << "\n" << options.copied_tables;
+    tail << write_landlock_section(stats, options);
+    write_learned(tail, stats);
+    d.tail = tail.str();
+    return write_profile_text(d);
 }
 
 }  // namespace vigil::learn

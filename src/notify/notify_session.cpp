@@ -463,7 +463,8 @@ void NotifySession::Impl::carry_out(const Notification& n, pid_t pid, AuditEvent
             copy_refusal_said = true;
             spdlog::error("vigil cannot copy the app's sockets ({}): it performs allowed connects "
                           "and sends itself on such a copy, so until it can, allowed destinations "
-                          "are refused. Give vigil CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) "
+                          "are refused (TCP connects excepted where landlock.connect_tcp enforces their "
+                          "port). Give vigil CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) "
                           "or run the app as vigil's own user",
                           deny->reason.substr(deny->reason.find("pidfd_getfd")));
         }

@@ -148,8 +148,6 @@ std::vector<std::vector<ArgCondition>> rule_conditions(const json& e, const std:
 
 bool permissive(const std::string& action) { return action == "allow" || action == "log"; }
 
-std::string quoted(const std::string& s) { return json(s).dump(); }
-
 // Text from the input as it may appear in a TOML comment: printable ASCII only, anything else
 // (a newline would end the comment and let the input write TOML; toml11 refuses other control
 // characters and invalid UTF-8) as \xNN. Found by fuzz_oci.
@@ -168,15 +166,16 @@ std::string comment_text(const std::string& s) {
     return out;
 }
 
-std::string wrap_names(const std::string& lead, const std::vector<std::string>& raw) {
-    std::vector<std::string> names;
-    for (const auto& n : raw) names.push_back(comment_text(n));
-    std::string out, line = lead;
-    for (const auto& n : names) {
-        if (line.size() + n.size() > 96) out += line + "\n", line = "#   ";
-        line += n + " ";
+// "LEAD name name ..." as comment lines of at most about 100 characters.
+void wrap_names(std::vector<std::string>& lines, const std::string& lead, const std::vector<std::string>& raw) {
+    std::string line = lead;
+    for (const auto& n : raw) {
+        std::string name = comment_text(n);
+        if (line.size() + name.size() > 94) lines.push_back(line), line = "  ";
+        line += name + " ";
     }
-    return out + line + "\n";
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(line);
 }
 
 struct Imported {
@@ -230,50 +229,29 @@ void apply_unconditional_precedence(Imported& in) {
     }
 }
 
+// The imported profile, laid out by the one profile writer (shared with `vigil learn`).
 std::string render(const Imported& in, const std::string& source, const RuntimeCaps& caps) {
-    std::ostringstream t;
-    t << "# Imported by `vigil import-oci` from " << comment_text(source) << "\n"
-      << wrap_names("# for x86_64 with " + caps.label + ": ", short_names(caps.caps))
-      << "# i386 and x32 calls are killed, as in every vigil profile.\n";
-    for (const auto& [reason, names] : in.dropped) t << wrap_names("# Dropped (" + reason + "): ", names);
+    ProfileDraft d;
+    d.header = {"Imported by `vigil import-oci` from " + comment_text(source)};
+    wrap_names(d.header, "for x86_64 with " + caps.label + ": ", short_names(caps.caps));
+    d.header.push_back("i386 and x32 calls are killed, as in every vigil profile.");
+    for (const auto& [reason, names] : in.dropped) wrap_names(d.header, "Dropped (" + reason + "): ", names);
     if (!in.rewritten.empty())
-        t << wrap_names("# Rewritten (tests on 32-bit arguments made to decide on the low 32 bits): ",
-                        in.rewritten);
-    t << "\n[seccomp]\ndefault = " << quoted(in.default_action) << "\n";
-
-    std::vector<std::string> allow, notify, rules;
-    std::vector<std::pair<std::string, std::string>> deny;
+        wrap_names(d.header, "Rewritten (tests on 32-bit arguments made to decide on the low 32 bits): ",
+                   in.rewritten);
+    d.default_action = in.default_action;
     for (const auto& name : in.order) {
         const auto& rs = in.rules.at(name);
         if (rs.size() == 1 && rs[0].when.empty()) {
             const auto& a = rs[0].action;
-            if (a == "allow") allow.push_back(name);
-            else if (a == "notify") notify.push_back(name);
-            else deny.emplace_back(name, a);
+            if (a == "allow") d.allow.push_back({name, ""});
+            else if (a == "notify") d.notify.push_back({name, ""});
+            else d.deny.push_back({name, a, ""});
             continue;
         }
-        rules.push_back(name);
+        for (const auto& r : rs) d.rules.push_back({name, r.action, r.when, ""});
     }
-    auto list = [&](const char* key, const std::vector<std::string>& names) {
-        if (names.empty()) return;
-        t << key << " = [\n";
-        for (const auto& n : names) t << "  " << quoted(n) << ",\n";
-        t << "]\n";
-    };
-    list("allow", allow);
-    list("notify", notify);
-    if (!deny.empty()) {
-        t << "\n[seccomp.deny]\n";
-        for (const auto& [n, a] : deny) t << n << " = " << quoted(a) << "\n";
-    }
-    for (const auto& name : rules)
-        for (const auto& r : in.rules.at(name)) {
-            t << "\n[[seccomp.rule]]\nsyscall = " << quoted(name) << "\naction = " << quoted(r.action) << "\n";
-            t << "when = [";
-            for (size_t i = 0; i < r.when.size(); ++i) t << (i ? ", " : "") << quoted(condition_str(r.when[i]));
-            t << "]\n";
-        }
-    return t.str();
+    return write_profile_text(d);
 }
 
 }  // namespace

@@ -140,6 +140,13 @@ void plan_bounding_drop(PreparedPrivileges& p, const ProcessSettings& s) {
 
 }  // namespace
 
+bool vigil_has_capability(int cap) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (cap < 0 || cap > 63 || syscall(SYS_capget, &header, data) != 0) return false;
+    return (data[cap / 32].effective >> (cap % 32)) & 1u;
+}
+
 PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std::string& root) {
     PreparedPrivileges p;
     p.drop_caps = true;

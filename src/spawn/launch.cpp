@@ -22,6 +22,18 @@ std::string refusal_reason(int err) {
     return std::to_string(err);
 }
 
+// spawn() with the Landlock ruleset in force: an execve the kernel refuses with EACCES is
+// almost always a command (or its dynamic loader) missing from landlock.execute; say so.
+SpawnResult spawn_confined(const SpawnOptions& options) {
+    try {
+        return spawn(options);
+    } catch (const Error& e) {
+        if (e.code != kExitCannotExec || std::string(e.what()).find("Permission denied") == std::string::npos) throw;
+        throw Error(std::string(e.what()) + " (under [landlock]: the command and its dynamic loader, "
+                    "e.g. /lib or /usr/lib, need landlock.execute)", e.code);
+    }
+}
+
 }  // namespace
 
 int launch(const LaunchPlan& plan, SessionHooks* hooks) {
@@ -54,7 +66,8 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     }
 
     EventLoop loop;
-    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
+    bool paths_confined = (plan.landlock && plan.landlock->filesystem) || !plan.landlock_extra.empty();
+    SpawnResult app = landlock.fd() >= 0 && paths_confined ? spawn_confined(so) : spawn(so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",

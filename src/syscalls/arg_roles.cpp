@@ -30,6 +30,16 @@ const Entry kTable[] = {
     {"sendmsg", {R::Fd, R::Msghdr, R::MsgFlags}},
     {"sendmmsg", {R::Fd, R::Mmsghdr, R::VecLen, R::MsgFlags}},
     {"clone3", {R::Clone3Args, R::Size}},
+    {"socket", {R::SocketFamily, R::SocketType}},
+    {"socketpair", {R::SocketFamily, R::SocketType}},
+    {"clone", {R::CloneFlags}},
+    {"unshare", {R::CloneFlags}},
+    {"ioctl", {R::Fd, R::IoctlRequest}},
+    {"prctl", {R::PrctlOption}},
+    {"personality", {R::Personality}},
+    {"kill", {R::None, R::Signal}},
+    {"tkill", {R::None, R::Signal}},
+    {"tgkill", {R::None, R::None, R::Signal}},
 };
 
 const std::map<int, Roles>& by_number() {

@@ -17,9 +17,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <initializer_list>
 #include <map>
 
 #include "vigil/syscalls.hpp"
+#include "vigil/text.hpp"
 
 // glibc's <sched.h> predates these; the values are the kernel's (include/uapi/linux/sched.h).
 #ifndef CLONE_NEWTIME
@@ -199,6 +201,67 @@ const std::vector<std::string>& all_errno_names() {
 }
 
 std::optional<uint64_t> constant(std::string_view name) { return lookup(kConstants, name); }
+
+namespace {
+
+// The first name of the table with one of PREFIXES for exactly VALUE (primary names are
+// listed before their aliases), skipping names that are not a value of their own kind.
+std::optional<std::string> name_for(uint64_t value, std::initializer_list<std::string_view> prefixes,
+                                    std::initializer_list<std::string_view> skip = {}) {
+    for (const auto& n : kConstants) {
+        std::string_view name = n.name;
+        if (n.value != value) continue;
+        bool prefixed = false;
+        for (auto p : prefixes) prefixed = prefixed || name.starts_with(p);
+        bool skipped = false;
+        for (auto s : skip) skipped = skipped || name == s;
+        if (prefixed && !skipped) return std::string(name);
+    }
+    return std::nullopt;
+}
+
+// VALUE as single-bit names of PREFIX joined with '|', when every set bit has one.
+std::optional<std::string> bit_names(uint64_t value, std::string_view prefix,
+                                     std::initializer_list<std::string_view> skip = {}) {
+    if (value == 0) return std::nullopt;
+    std::string out;
+    for (unsigned bit = 0; bit < 64; ++bit) {
+        uint64_t b = uint64_t{1} << bit;
+        if (!(value & b)) continue;
+        auto n = name_for(b, {prefix}, skip);
+        if (!n) return std::nullopt;
+        out += (out.empty() ? "" : "|") + *n;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string symbolic_value(std::string_view syscall, unsigned index, uint64_t value) {
+    auto nr = syscall_number(syscall);
+    ArgRole role = nr && index < 6 ? arg_roles(*nr)[index] : ArgRole::None;
+    std::optional<std::string> name;
+    switch (role) {
+        case ArgRole::SocketFamily: name = name_for(value, {"AF_"}); break;
+        case ArgRole::SocketType: {
+            uint64_t flags = value & (SOCK_NONBLOCK | SOCK_CLOEXEC), type = value & ~flags;
+            if (auto t = name_for(type, {"SOCK_"}, {"SOCK_NONBLOCK", "SOCK_CLOEXEC"})) {
+                name = *t;
+                if (flags & SOCK_NONBLOCK) *name += "|SOCK_NONBLOCK";
+                if (flags & SOCK_CLOEXEC) *name += "|SOCK_CLOEXEC";
+            }
+            break;
+        }
+        // CSIGNAL is a mask, not a flag; CLONE_DETACHED is ignored by the kernel.
+        case ArgRole::CloneFlags: name = bit_names(value, "CLONE_", {"CLONE_DETACHED"}); break;
+        case ArgRole::IoctlRequest: name = name_for(value, {"TIOC", "TC", "FIO"}); break;
+        case ArgRole::PrctlOption: name = name_for(value, {"PR_"}); break;
+        case ArgRole::Personality: name = name_for(value, {"PER_"}); break;
+        case ArgRole::Signal: name = name_for(value, {"SIG"}); break;
+        default: break;
+    }
+    return name ? *name : text::hex(value);
+}
 
 const std::vector<std::string>& all_constant_names() {
     static const std::vector<std::string> names = names_of(kConstants);

@@ -4,6 +4,11 @@
 //   abstract:NAME (connect to the abstract unix socket @NAME)  listen_abstract:NAME
 //   link:SRC,DST  rename:SRC,DST  reopen:PATH (O_PATH, then /proc/self/fd/N for reading)
 //   sleep:MS
+// and one attempt per Landlock filesystem right:
+//   list:DIR (read_dir)  truncate:PATH  unlink:PATH (remove_file)  rmdir:PATH (remove_dir)
+//   mkdir:PATH  mkfifo:PATH  mksock:PATH (bind a unix socket there)  symlink:PATH
+//   mkchar:PATH mkblock:PATH (device nodes)  ioctl:PATH (TCGETS on the opened file: ENOTTY
+//   means the kernel let the ioctl through)  unix:PATH (connect to a pathname unix socket)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +71,36 @@ static int abstract(const char* name, int do_listen) {
     }
     int e = result(rc);
     close(s);
+    return e;
+}
+
+static int unix_path(const char* path, int do_bind) {
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0) return errno;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    int rc = do_bind ? bind(s, (struct sockaddr*)&a, sizeof a) : connect(s, (struct sockaddr*)&a, sizeof a);
+    int e = result(rc);
+    close(s);
+    return e;
+}
+
+static int list_dir(const char* path) {
+    DIR* d = opendir(path);
+    if (!d) return errno;
+    errno = 0;
+    while (readdir(d)) {}
+    int e = errno;
+    closedir(d);
+    return e;
+}
+
+static int ioctl_on(const char* path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    struct termios t;
+    int e = result(ioctl(fd, TCGETS, &t));
+    close(fd);
     return e;
 }
 
@@ -136,6 +176,30 @@ int main(int argc, char** argv) {
                 if (fd >= 0) close(fd);
                 close(p);
             }
+        } else if (!strcmp(op, "list")) {
+            e = list_dir(arg);
+        } else if (!strcmp(op, "truncate")) {
+            e = result(truncate(arg, 0));
+        } else if (!strcmp(op, "unlink")) {
+            e = result(unlink(arg));
+        } else if (!strcmp(op, "rmdir")) {
+            e = result(rmdir(arg));
+        } else if (!strcmp(op, "mkdir")) {
+            e = result(mkdir(arg, 0700));
+        } else if (!strcmp(op, "mkfifo")) {
+            e = result(mkfifo(arg, 0600));
+        } else if (!strcmp(op, "mksock")) {
+            e = unix_path(arg, 1);
+        } else if (!strcmp(op, "symlink")) {
+            e = result(symlink("target", arg));
+        } else if (!strcmp(op, "mkchar")) {
+            e = result(mknod(arg, S_IFCHR | 0600, makedev(1, 3)));
+        } else if (!strcmp(op, "mkblock")) {
+            e = result(mknod(arg, S_IFBLK | 0600, makedev(7, 0)));
+        } else if (!strcmp(op, "ioctl")) {
+            e = ioctl_on(arg);
+        } else if (!strcmp(op, "unix")) {
+            e = unix_path(arg, 0);
         } else if (!strcmp(op, "sleep")) {
             struct timespec ts = {atoi(arg) / 1000, (atoi(arg) % 1000) * 1000000L};
             nanosleep(&ts, NULL);

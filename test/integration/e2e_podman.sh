@@ -94,11 +94,21 @@ mkdir -p "$work/data" "$work/audit"
 chown 10001:10001 "$work/data" "$work/audit"
 audit=$work/audit/audit.jsonl
 
-# The image's own ENTRYPOINT with one addition: the audit trail goes to a file we can read.
-entrypoint='["/vigil", "-p", "/etc/vigil/fhir-server.toml", "--audit", "/audit/audit.jsonl", "--", "/usr/share/tomcat10/bin/catalina.sh", "run"]'
+# The image's own ENTRYPOINT with two additions: the audit trail goes to a file we can read,
+# and, since the host's network is shared, the connector's port is a free one: a layer on top of
+# the shipped fhir-server.toml grants it to [landlock] (bind_tcp, connect_tcp), nothing else.
+mkdir -p "$work/layer"
+cat >"$work/layer/e2e.toml" <<TOML
+include = ["/etc/vigil/fhir-server.toml"]
+
+[landlock]
+bind_tcp = [$port]
+connect_tcp = [$port]
+TOML
+entrypoint='["/vigil", "-p", "/etc/vigil/layer/e2e.toml", "--audit", "/audit/audit.jsonl", "--", "/usr/share/tomcat10/bin/catalina.sh", "run"]'
 podman create "${run_opts[@]}" --name "$name" --network host \
     -e FHIR_HTTP_ADDRESS=127.0.0.1 -e FHIR_HTTP_PORT="$port" -e FHIR_DEMO_RCE=1 \
-    -v "$work/data:/var/lib/fhir" -v "$work/audit:/audit" \
+    -v "$work/data:/var/lib/fhir" -v "$work/audit:/audit" -v "$work/layer:/etc/vigil/layer:ro" \
     --read-only --tmpfs /tmp --stop-timeout 30 --no-healthcheck \
     --entrypoint "$entrypoint" "$demo_image" >/dev/null
 
@@ -145,6 +155,9 @@ uids=$(podman exec "$name" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" =
 podman exec "$name" grep -q '^Seccomp:[[:space:]]*2' /proc/1/status || fail "PID 1 is not under podman's seccomp filter"
 java_filters=$(podman exec "$name" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = java ] && awk "/^Seccomp_filters:/ {print \$2}" $p/status; done; true')
 [ "${java_filters:-0}" -ge 2 ] || fail "the JVM has $java_filters seccomp filters, expected podman's and vigil's"
+# [landlock] (tomcat.toml + fhir-server.toml) is in force: the kernel confines paths and ports.
+grep -q '"reason":"landlock abi=[0-9]* ruleset=enforced .*net=net.bind_tcp,net.connect_tcp' "$audit" \
+    || fail "no enforced Landlock ruleset with TCP port rules in the audit trail: $(grep -m1 landlock "$audit")"
 
 step "workload"
 python3 "$app/workload.py" --base "$url" --fixtures "$fixtures" --state "$work/state.json" >"$work/workload.log" 2>&1 \
@@ -152,6 +165,11 @@ python3 "$app/workload.py" --base "$url" --fixtures "$fixtures" --state "$work/s
 tail -2 "$work/workload.log"
 n=$(count_events "$denials")
 [ "$n" -eq 0 ] || { fail "$n denials in the audit trail for legitimate traffic"; grep -E '"outcome":"(denied|killed|would_deny)"' "$audit" | head -5 >&2; }
+# Landlock's refusals are the kernel's (EACCES to the app), not in vigil's audit trail: the
+# workload's answers above and a log free of access errors are the check for false denials.
+if podman logs "$name" 2>&1 | grep -E 'AccessDenied|Permission denied|EACCES' >"$work/eacces.log"; then
+    fail "access errors in the server's log under [landlock]: $(head -3 "$work/eacces.log")"
+fi
 
 step "RCE demo endpoint"
 rce=$(curl -s -X POST -H 'Content-Type: application/json' "$url/\$demo-rce" \

@@ -5,10 +5,9 @@
 # the same java cannot even start, and vigil says which key is missing.
 # labels: integration;landlock;java
 # timeout: 60
-set -uo pipefail
-: "${VIGIL:?}"
-T=$(mktemp -d)
-source "$(dirname "$0")/lib/objects.bash"
+set -o pipefail
+source "$(dirname "$0")/lib/common.bash"
+T=$TMP
 JAVA=$(readlink -f "$(command -v java)")
 
 cat > "$T/jvm.toml" <<EOF

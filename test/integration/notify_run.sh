@@ -6,15 +6,14 @@
 # Docker's default capabilities and the app switched to a non-root user, and as a non-root user.
 # labels: integration;notify
 # timeout: 300
-set -uo pipefail
-: "${VIGIL:?}" "${HELPERS:?}"
+set -o pipefail
+# Checks, cleanup and loopback servers shared by every test; pass/fail say the mode.
+source "$(dirname "$0")/lib/common.bash"
 PROBE=$HELPERS/notify_probe
-T=$(mktemp -d /tmp/vigil-notify-it.XXXXXX)
+T=$TMP
 chmod 0777 "$T"
-# Checks, cleanup and loopback servers shared with the other object tests; pass/fail say the mode.
-. "$(dirname "$0")/lib/objects.bash"
-fail() { echo "FAIL [$MODE]: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   [$MODE]: $*"; }
+fail() { echo "FAIL [$MODE]: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { PASSES=$((PASSES + 1)); echo "ok   [$MODE]: $*"; }
 server a
 server f
 ALLOWED=$(cat "$T/port.a")
@@ -92,27 +91,29 @@ run_suite() {
         $PROBE connect $ALLOWED $FORBIDDEN
         sleep 1.5
         /bin/true; echo second=\$?" > "$out.stdout" 2> "$out.stderr"
-    expect "exec in startup allowed" "$out.stdout" '^first=0$'
-    expect "exec once ready denied (EPERM -> sh exit 126)" "$out.stdout" '^second=126$'
-    expect "exec denial reaches the app as EPERM" "$out.stderr" 'true: Operation not permitted'
+    expect_grep "exec in startup allowed" '^first=0$' "$out.stdout"
+    expect_grep "exec once ready denied (EPERM -> sh exit 126)" '^second=126$' "$out.stdout"
+    expect_grep "exec denial reaches the app as EPERM" 'true: Operation not permitted' "$out.stderr"
     if [ "$MODE" = docker-root ]; then
         # Root without CAP_SYS_PTRACE, the app as another uid: vigil keeps its own uid (the app
         # could signal it otherwise), so it cannot copy the app's socket and refuses the allowed
         # destination, saying what to do.
-        expect "docker-root: allowed port refused, fail closed" "$out.stdout" "^connect $ALLOWED ECONNREFUSED$"
-        expect "docker-root: one line says what to do" "$out.stderr" 'cap-add SYS_PTRACE'
+        expect_grep "docker-root: allowed port refused, fail closed" "^connect $ALLOWED ECONNREFUSED$" \
+            "$out.stdout"
+        expect_grep "docker-root: one line says what to do" 'cap-add SYS_PTRACE' "$out.stderr"
     else
-        expect "connect to the allowed port" "$out.stdout" "^connect $ALLOWED ok$"
+        expect_grep "connect to the allowed port" "^connect $ALLOWED ok$" "$out.stdout"
     fi
-    expect "connect to the forbidden port refused" "$out.stdout" "^connect $FORBIDDEN ECONNREFUSED$"
-    expect "audit: exec denied in phase ready, path decoded" "$out.audit" \
-        '"decision":"errno:EPERM".*"path":"/bin/true".*|"path":"/bin/true".*"decision":"errno:EPERM"'
-    expect "audit: phase change" "$out.audit" '"event":"phase".*"phase":"ready"'
-    [ "$MODE" != docker-root ] && expect "audit: connect performed by vigil with the app's socket" "$out.audit" \
-        "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil"
-    expect "audit: forbidden destination" "$out.audit" \
-        "\"decision\":\"errno:ECONNREFUSED\",\"decoded\":\{\"address\":\"127.0.0.1:$FORBIDDEN\""
-    expect "audit: summary" "$out.audit" '"event":"summary".*"totals"'
+    expect_grep "connect to the forbidden port refused" "^connect $FORBIDDEN ECONNREFUSED$" \
+        "$out.stdout"
+    expect_grep "audit: exec denied in phase ready, path decoded" '"decision":"errno:EPERM".*"path":"/bin/true".*|"path":"/bin/true".*"decision":"errno:EPERM"' \
+        "$out.audit"
+    expect_grep "audit: phase change" '"event":"phase".*"phase":"ready"' "$out.audit"
+    [ "$MODE" != docker-root ] && expect_grep "audit: connect performed by vigil with the app's socket" "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil" \
+        "$out.audit"
+    expect_grep "audit: forbidden destination" "\"decision\":\"errno:ECONNREFUSED\",\"decoded\":\{\"address\":\"127.0.0.1:$FORBIDDEN\"" \
+        "$out.audit"
+    expect_grep "audit: summary" '"event":"summary".*"totals"' "$out.audit"
     python3 - "$out.audit" > "$out.fields" <<'PY' || true
 import json, sys
 need = ["time", "pid", "tid", "thread", "exe", "syscall", "args", "phase", "rule", "decision"]
@@ -130,8 +131,8 @@ PY
     [ -d "$T/$MODE.enforced" ] && fail "enforce: mkdir went through" || pass "enforce: mkdir denied"
     as "$VIGIL" run -p "$p" --complain --audit "$out.complain" -- mkdir "$T/$MODE.complained"
     [ -d "$T/$MODE.complained" ] && pass "complain: mkdir went through" || fail "complain: mkdir denied"
-    expect "complain: would-be denial logged with its rule" "$out.complain" \
-        "\"decision\":\"errno:EPERM\".*\"mode\":\"complain\".*\"rule\":\"$p:9\""
+    expect_grep "complain: would-be denial logged with its rule" "\"decision\":\"errno:EPERM\".*\"mode\":\"complain\".*\"rule\":\"$p:9\"" \
+        "$out.complain"
 
     # 3. FHIR AuditEvent, structurally.
     as "$VIGIL" run -p "$p" --audit "$out.fhir" --audit-format fhir -- $PROBE connect $FORBIDDEN > /dev/null
@@ -163,11 +164,13 @@ PY
     local strict; strict=$(profile "$MODE-strict" "$user_line" "")
     as "$VIGIL" run -p "$outer" -- "$VIGIL" run -p "$strict" --audit "$out.noemu" -- \
         $PROBE connect $ALLOWED $FORBIDDEN > "$out.noemu.stdout" 2> "$out.noemu.stderr"
-    expect "no pidfd_getfd: allowed destination refused (fail closed)" "$out.noemu.stdout" \
-        "^connect $ALLOWED ECONNREFUSED$"
-    expect "no pidfd_getfd: forbidden still refused" "$out.noemu.stdout" "^connect $FORBIDDEN ECONNREFUSED$"
-    expect "no pidfd_getfd: audit says why" "$out.noemu" 'pidfd_getfd: EPERM.*never lets the call through'
-    expect "no pidfd_getfd: one line says what to do" "$out.noemu.stderr" 'cap-add SYS_PTRACE'
+    expect_grep "no pidfd_getfd: allowed destination refused (fail closed)" "^connect $ALLOWED ECONNREFUSED$" \
+        "$out.noemu.stdout"
+    expect_grep "no pidfd_getfd: forbidden still refused" "^connect $FORBIDDEN ECONNREFUSED$" \
+        "$out.noemu.stdout"
+    expect_grep "no pidfd_getfd: audit says why" 'pidfd_getfd: EPERM.*never lets the call through' \
+        "$out.noemu"
+    expect_grep "no pidfd_getfd: one line says what to do" 'cap-add SYS_PTRACE' "$out.noemu.stderr"
 
     # 5. vigil dies while a notified call waits: the call must not hang.
     as "$VIGIL" run -p "$p" --audit "$out.kill" -- $PROBE repeat-connect $ALLOWED > "$out.kill.stdout" 2>&1 &
@@ -194,5 +197,4 @@ PY
 }
 
 for MODE in root docker-root docker-user; do run_suite; done
-echo "$FAILS failure(s)"
-[ "$FAILS" -eq 0 ]
+finish

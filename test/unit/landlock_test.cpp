@@ -2,6 +2,7 @@
 // section learn writes.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -207,4 +208,130 @@ TEST_CASE("learn: [landlock] generalised to directories, '/' never writable, por
 
     o.landlock = false;
     CHECK(write_profile(stats, o).find("[landlock]") == std::string::npos);
+}
+
+TEST_CASE("ABI negotiation: an older kernel handles fewer rights and says which it cannot enforce") {
+    LandlockSettings s;
+    s.present = s.filesystem = s.bind_tcp = s.connect_tcp = true;
+    s.scope_signal = s.scope_abstract_unix = true;
+    auto names = [](const vigil::LandlockCoverage& c) {
+        std::string out;
+        for (const auto& u : c.unenforced) out += u + " ";
+        return out;
+    };
+    auto v7 = vigil::landlock_coverage(s, {}, 7);
+    CHECK(v7.unenforced.empty());
+    CHECK(v7.net == 3);
+    CHECK(v7.scope == 3);
+    auto v6 = vigil::landlock_coverage(s, {}, 6);
+    CHECK(v6.unenforced.empty());  // ABI 7 adds no right
+    auto v5 = vigil::landlock_coverage(s, {}, 5);
+    CHECK(names(v5) == "scope.abstract_unix scope.signal ");
+    CHECK(v5.scope == 0);
+    auto v3 = vigil::landlock_coverage(s, {}, 3);
+    CHECK(names(v3) == "net.bind_tcp net.connect_tcp fs.ioctl_dev scope.abstract_unix scope.signal ");
+    CHECK(v3.net == 0);
+    CHECK((v3.fs & (1ull << 14)));      // truncate (ABI 3) still handled
+    CHECK_FALSE((v3.fs & (1ull << 15)));  // ioctl_dev (ABI 5) not
+    auto v1 = vigil::landlock_coverage(s, {}, 1);
+    CHECK(names(v1).find("fs.refer fs.truncate ") == 0);
+    auto none = vigil::landlock_coverage(s, {}, 0);
+    CHECK(none.fs == 0);
+    CHECK(none.wanted);
+    CHECK(none.unenforced.size() == vigil::landlock_rights().size());
+    // Only what the profile names is asked for: no [landlock] net keys, no net right missing.
+    LandlockSettings fs_only;
+    fs_only.present = fs_only.filesystem = true;
+    CHECK(vigil::landlock_coverage(fs_only, {}, 3).unenforced == std::vector<std::string>{"fs.ioctl_dev"});
+}
+
+TEST_CASE("learn: the same socket family gets its peers decided, loopback and ephemeral ports generalised") {
+    using namespace vigil::learn;
+    LearnedStats stats;
+    Recorder rec(stats);
+    auto sock = [&](uint64_t family, uint64_t type) {
+        CallInfo c;
+        c.nr = SYS_socket;
+        c.args[0] = family;
+        c.args[1] = type;
+        rec.record(c, 0);
+    };
+    auto conn = [&](const std::string& dest) {
+        CallInfo c;
+        c.nr = SYS_connect;
+        c.dest = dest;
+        rec.record(c, 0);
+    };
+    sock(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);  // glibc's nscd probe
+    sock(AF_INET6, SOCK_STREAM);
+    conn("unix:/var/run/nscd/socket");
+    conn("[::ffff:127.0.0.1]:5432");
+    conn("127.0.0.1:5432");
+    conn("10.1.2.3:443");
+    auto [lo, hi] = ephemeral_ports();
+    conn("127.0.0.1:" + std::to_string(lo + 7));
+    std::string text = write_profile(stats, WriteOptions{});
+    INFO(text);
+    // Symbolic constants, one rule per family/type pair seen.
+    CHECK(text.find("when = [\"arg0 == AF_UNIX\", \"arg1 & 0xf == SOCK_STREAM\"]") != std::string::npos);
+    CHECK(text.find("when = [\"arg0 == AF_INET6\", \"arg1 & 0xf == SOCK_STREAM\"]") != std::string::npos);
+    CHECK(text.find("== 1\"") == std::string::npos);
+    // connect is notified, its peers listed.
+    CHECK(text.find("notify = [\n    \"connect\",") != std::string::npos);
+    REQUIRE(text.find("\n[notify.connect]") != std::string::npos);
+    std::string policy = text.substr(text.find("\n[notify.connect]") + 1);
+    policy = policy.substr(0, policy.find("\n[", 1));
+    CHECK(policy.find("\"unix:/var/run/nscd/socket\",") != std::string::npos);
+    CHECK(policy.find("\"127.0.0.0/8:5432\",  # seen: 127.0.0.1:5432") != std::string::npos);
+    CHECK(policy.find("\"[::ffff:127.0.0.0/104]:5432\",") != std::string::npos);
+    CHECK(policy.find("\"10.1.2.3:443\",") != std::string::npos);
+    CHECK(policy.find("\"127.0.0.0/8:" + std::to_string(lo) + "-" + std::to_string(hi) + "\",") != std::string::npos);
+    CHECK(policy.find("bounded to those ports") != std::string::npos);
+    CHECK(policy.find("otherwise = \"errno:ECONNREFUSED\"") != std::string::npos);
+    // The ephemeral port makes connect_tcp unconfined (Landlock has no port ranges), said so.
+    CHECK(text.find("\n# connect_tcp = [443, 5432, " + std::to_string(lo + 7) + "]") != std::string::npos);
+    CHECK(text.find("UDP has no Landlock rule") != std::string::npos);
+    // It loads, and the policy holds what was written.
+    ProfileDir d;
+    auto p = vigil::load_profile(d.write("learned.toml", text));
+    REQUIRE(p.notify.count("connect"));
+    CHECK(p.notify.at("connect").allow.size() == 5);
+    CHECK_FALSE(p.landlock.connect_tcp);
+
+    // Without the ephemeral peer connect_tcp is confined to the ports seen.
+    LearnedStats fixed;
+    Recorder r2(fixed);
+    CallInfo c;
+    c.nr = SYS_connect;
+    c.dest = "127.0.0.1:5432";
+    r2.record(c, 0);
+    std::string t2 = write_profile(fixed, WriteOptions{});
+    CHECK(t2.find("\nconnect_tcp = [5432]") != std::string::npos);
+    auto p2 = vigil::load_profile(d.write("fixed.toml", t2));
+    CHECK(p2.landlock.connect_tcp);
+
+    // A connect to a port the app bound itself (Tomcat waking its acceptor at shutdown) is to
+    // its own configured port, even inside the ephemeral range: kept exact, connect_tcp confined.
+    LearnedStats own;
+    Recorder r3(own);
+    CallInfo b;
+    b.nr = SYS_bind;
+    b.dest = "[::]:" + std::to_string(lo + 9);
+    r3.record(b, 0);
+    CallInfo self;
+    self.nr = SYS_connect;
+    self.dest = "[::ffff:127.0.0.1]:" + std::to_string(lo + 9);
+    r3.record(self, 0);
+    std::string t4 = write_profile(own, WriteOptions{});
+    CHECK(t4.find("\"[::ffff:127.0.0.0/104]:" + std::to_string(lo + 9) + "\",") != std::string::npos);
+    CHECK(t4.find("\nconnect_tcp = [" + std::to_string(lo + 9) + "]") != std::string::npos);
+
+    // A destination no entry can name (an AF_UNSPEC disconnect): connect stays allowed, said so.
+    CallInfo unspec;
+    unspec.nr = SYS_connect;
+    unspec.dest = "family 0";
+    r2.record(unspec, 0);
+    std::string t3 = write_profile(fixed, WriteOptions{});
+    CHECK(t3.find("\n[notify.connect]") == std::string::npos);
+    CHECK(t3.find("# connect is allowed to any peer: a destination no allow-list entry can name") != std::string::npos);
 }
