@@ -5,8 +5,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/event_loop.hpp"
 #include "vigil/profile.hpp"
@@ -26,6 +29,41 @@ public:
     // vigil is about to exit: write summaries, learned profiles.
     virtual void finished() {}
 };
+
+// ---- Restarts (pure; shared by `vigil run` and `vigil up`) ----
+// RestartMode / RestartPolicy are plain data in profile.hpp (the profile holds them).
+inline constexpr std::chrono::milliseconds kRestartDelayCap{30000};
+// A run at least this long resets the back-off and the count of restarts in a row.
+inline constexpr std::chrono::milliseconds kHealthyRunReset{60000};
+
+// The back-off before restart number streak+1 of a streak (streak 0: the first restart):
+// delay_ms * 2^streak, capped at 30 s (or at delay_ms itself when that is longer).
+std::chrono::milliseconds restart_backoff(const RestartPolicy& policy, int streak);
+
+// How one run of the app ended.
+struct AppEnding {
+    int wait_status = 0;                 // as from waitpid
+    std::chrono::milliseconds ran_for{0};  // from spawn to the end
+    bool unhealthy = false;              // vigil stopped it after failed health checks
+    bool stop_requested = false;         // vigil was asked to stop (SIGTERM...): never restart
+};
+
+struct RestartDecision {
+    bool restart = false;
+    std::chrono::milliseconds delay{0};  // back-off before the restart
+    int streak = 0;                      // the streak to pass to the next decision
+    std::string reason;                  // why the app ended ("exited with status 1", ...)
+    std::string verdict;                 // why it is (not) restarted, for the log and audit
+};
+
+// True when the ending counts as a failure: a non-zero status not in remap_exit, a signal,
+// or unhealthy.
+bool ending_failed(const AppEnding& ending, const std::vector<int>& remap_exit = {});
+
+// Whether to start the app again and after which delay. streak is the count of restarts in
+// a row so far (0 at first); a run of kHealthyRunReset or more resets it before deciding.
+RestartDecision decide_restart(const RestartPolicy& policy, int streak, const AppEnding& ending,
+                               const std::vector<int>& remap_exit = {});
 
 struct SuperviseOptions {
     SuperviseSettings settings;
