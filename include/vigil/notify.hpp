@@ -174,4 +174,11 @@ private:
     std::unique_ptr<AuditSink> audit_;
 };
 
+// The session a profile needs for run-time decisions (notify rules, or complain mode), or null
+// when its filter decides alone. Empty audit_sink/audit_format keep the profile's. The audit
+// sink is opened here, before the app exists to put anything in its path.
+std::unique_ptr<NotifySession> notify_session_for(const Profile& profile, bool complain,
+                                                  const std::string& audit_sink = "",
+                                                  const std::string& audit_format = "");
+
 }  // namespace vigil

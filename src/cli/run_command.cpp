@@ -38,38 +38,6 @@ const char* kUsage =
     "exit codes: CMD's status; 128+N if CMD died of signal N; 125 vigil error; 126 CMD cannot be\n"
     "executed; 127 CMD not found.\n";
 
-// Extension point for run-time decisions (seccomp user notification) on top of init duties.
-std::unique_ptr<SessionHooks> build_hooks(const RunOptions& opts, const Profile* profile) {
-    if (!profile || !profile->has_seccomp) return nullptr;
-    NotifyConfig cfg;
-    cfg.complain = opts.complain || profile->complain;
-    if (profile->notify.empty() && !cfg.complain) return nullptr;
-    cfg.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
-    cfg.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
-    cfg.evaluate = [profile](int nr, const uint64_t args[6]) { return evaluate(*profile, nr, args); };
-    return std::make_unique<NotifySession>(*profile, std::move(cfg));
-}
-
-// A path allow-list match is read from the app's memory, which another thread can change after
-// the check: notify may let it through only when the kernel (Landlock) confines the same family
-// to the files the globs name. The rules are computed here, before the app exists, and the
-// policies learn whether they are covered before the notify engine sees them.
-void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
-    bool any = false;
-    for (const auto& [name, policy] : profile.notify)
-        any = any || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path);
-    if (!any) return;
-    AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
-    for (const auto& p : cover.problems)
-        spdlog::warn("landlock: {}; matches of the path allow-lists are denied", p);
-    for (const auto& n : cover.notes) spdlog::info("landlock: {}", n);
-    for (const auto& b : cover.broader) spdlog::info("landlock: {}", b);
-    for (auto& [name, policy] : profile.notify)
-        if (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path)
-            policy.kernel_enforced = cover.covered;
-    if (cover.covered) plan.landlock_extra = std::move(cover.rules);
-}
-
 int run_main(const std::vector<std::string>& args) {
     RunOptions opts = parse_run_options(args);
     if (opts.help) {
@@ -83,24 +51,14 @@ int run_main(const std::vector<std::string>& args) {
     if (profile) plan.supervise.settings = profile->supervise;
     apply_supervise_overrides(opts, plan.supervise);
     if (profile) {
-        bool complain = opts.complain || profile->complain;
-        plan.process = profile->process;
-        if (profile->has_seccomp) {
-            plan.filter = compile_filter(*profile, {.complain = complain, .listener = true});
-            if (plan.filter->uses_notify)
-                plan.fallback = compile_filter(*profile, {.complain = complain, .listener = false});
-        }
-        plan.landlock = profile->landlock;
-        cover_path_allow_lists(*profile, plan);
-        plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
-        plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
+        plan_profile(plan, *profile, opts.complain, opts.audit_path, opts.audit_format);
         spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     }
     // Built before the app starts: the audit sink is opened here, while the app cannot yet
     // have put anything in its path.
-    auto hooks = build_hooks(opts, profile ? &*profile : nullptr);
-    plan.capture_output = profile && profile->ready && profile->ready->output_match;
+    std::unique_ptr<NotifySession> hooks;
+    if (profile) hooks = notify_session_for(*profile, opts.complain, opts.audit_path, opts.audit_format);
     return launch(plan, hooks.get());
 }
 

@@ -160,11 +160,7 @@ private:
     }
 
     void open_signalfd() {
-        sigset_t all;
-        sigfillset(&all);
-        sfd_ = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sfd_ < 0) throw_errno("signalfd");
-        loop_.watch(sfd_, EPOLLIN, [this](uint32_t) { read_signals(); }, 1);
+        sfd_ = loop_.watch_signals([this](const signalfd_siginfo& si) { on_signal(si); });
     }
 
     void relay_output(int stream, int fd) {
@@ -175,15 +171,6 @@ private:
         loop_.watch(fd, EPOLLIN, [this, r](uint32_t) {
             if (!r->pump()) loop_.unwatch(r->fd());
         });
-    }
-
-    void read_signals() {
-        signalfd_siginfo si;
-        for (;;) {
-            ssize_t n = read(sfd_, &si, sizeof si);
-            if (n != sizeof si) return;  // EAGAIN: drained
-            on_signal(si);
-        }
     }
 
     void on_signal(const signalfd_siginfo& si) {
