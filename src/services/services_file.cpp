@@ -245,7 +245,8 @@ ServicesFile load_services(const std::string& path) {
                 s.supervise = s.profile->supervise;
             } catch (const Error& e) {
                 r.error(parsed[i].profile_at, "service '" + s.name + "': its profile " + s.profile_path + " is invalid (below)");
-                profile_errors += std::string("\n") + e.what();
+                std::string text = std::string("\n") + e.what();
+                if (profile_errors.find(text) == std::string::npos) profile_errors += text;  // one profile, several services
             }
         }
         read_supervision(r, *tables[i], s.name.empty() ? "service" : "service '" + s.name + "'", s.supervise);

@@ -123,7 +123,7 @@ mkdir -p "$TMP/sub"
 cat >"$TMP/sub/bad.toml" <<'TOML'
 [seccomp]
 default = "allow"
-deny = ["no_such_syscall"]
+allow = ["no_such_syscall"]
 TOML
 cat >"$TMP/profiles.toml" <<'TOML'
 [[service]]

@@ -62,21 +62,24 @@ kill -TERM "$(vigil_pid_of "$launcher" pid1)"
 wait "$launcher"
 expect_eq "two profiles: exit status after SIGTERM" 0 "$?"
 
-# 2. Attacks between services: root, every capability, no profile.
+# 2. Attacks between services: root, every capability, no profile. The pid files live where
+#    the nobody services of the second round can write them.
+chmod o+x "$TMP"
+mkdir -m 1777 "$TMP/run"
 # attack NAME PROFILE_LINE: a victim and an attacker, the attacker's results in $TMP/NAME.out.
 attack() {
-    local name=$1 profile=$2 out=$TMP/$1.out
-    echo 1 >"$TMP/$name.vigil.pid"
+    local name=$1 profile=$2 out=$TMP/$1.out pids=$TMP/run/$1
+    echo 1 >"$pids.vigil.pid"
     cat >"$TMP/$name.toml" <<TOML
 [[service]]
 name = "victim"
-command = ["$P", "pidfile:$TMP/$name.victim.pid", "hang"]
+command = ["$P", "pidfile:$pids.victim.pid", "hang"]
 $profile
 
 [[service]]
 name = "attacker"
-command = ["$P", "wait:$TMP/$name.victim.pid", "status", "kill:$TMP/$name.victim.pid", "ptrace:$TMP/$name.victim.pid",
-           "mem:$TMP/$name.victim.pid", "kill:$TMP/$name.vigil.pid", "print:attacks-done", "sleep:300", "exit:0"]
+command = ["$P", "wait:$pids.victim.pid", "status", "kill:$pids.victim.pid", "ptrace:$pids.victim.pid",
+           "mem:$pids.victim.pid", "kill:$pids.vigil.pid", "print:attacks-done", "sleep:300", "exit:0"]
 depends_on = ["victim"]
 $profile
 TOML
@@ -98,18 +101,18 @@ TOML
 }
 attack bare ""
 expect_grep "bare: the attacker is root" "^attacker \| filters 0 seccomp 0 uid 0$" "$TMP/bare.out"
-cat >"$TMP/sameuser.toml" <<'TOML'
+cat >"$TMP/nobody.toml" <<'TOML'
 [process]
 user = "65534"
 group = "65534"
 [seccomp]
 default = "allow"
 TOML
-attack sameuser 'profile = "sameuser.toml"'
+attack sameuser 'profile = "nobody.toml"'
 expect_grep "sameuser: the attacker runs as 65534" "^attacker \| filters 1 seccomp 2 uid 65534$" "$TMP/sameuser.out"
 
 # 3. The control: the same probe, outside vigil, can do all of it.
-"$P" pidfile:"$TMP/control.pid" hang &
+"$P" pidfile:"$TMP/control.pid" hang >/dev/null &
 control=$!
 wait_for_line "$TMP/control.pid" . 50 || true
 "$P" ptrace:"$TMP/control.pid" mem:"$TMP/control.pid" kill:"$TMP/control.pid" >"$TMP/control.out" 2>&1
