@@ -151,6 +151,7 @@ struct NotifyConfig {
     std::string audit_sink = "stderr";  // profile [audit] or --audit
     std::string audit_format = "json";
     EvaluateFn evaluate;                // required when complain is set
+    std::string service;                // `vigil up`: the service's name, on every audit line
 };
 
 class NotifySession : public SessionHooks {
@@ -179,6 +180,7 @@ private:
 // sink is opened here, before the app exists to put anything in its path.
 std::unique_ptr<NotifySession> notify_session_for(const Profile& profile, bool complain,
                                                   const std::string& audit_sink = "",
-                                                  const std::string& audit_format = "");
+                                                  const std::string& audit_format = "",
+                                                  const std::string& service = "");
 
 }  // namespace vigil

@@ -170,6 +170,7 @@ NotifySession::NotifySession(const Profile& profile, NotifyConfig config) {
     if (config.complain && !config.evaluate)
         throw Error("complain mode needs the profile's evaluate function");
     audit_ = std::make_unique<AuditSink>(config.audit_sink, config.audit_format);
+    if (!config.service.empty()) audit_->set_service(config.service);
     impl_ = std::make_unique<Impl>(profile, std::move(config), *audit_);
     if (profile.ready)
         impl_->phases.emplace(*profile.ready,

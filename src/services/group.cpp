@@ -199,7 +199,7 @@ private:
         Run r;
         r.serial = ++serial_;
         try {
-            if (s.spec->profile) r.hooks = notify_session_for(*s.spec->profile, false);
+            if (s.spec->profile) r.hooks = notify_session_for(*s.spec->profile, false, "", "", name(i));
             r.app = start_app(s.plan);
         } catch (const Error& e) {
             spdlog::error("service {}: cannot start: {}", name(i), e.what());

@@ -60,6 +60,7 @@ b=$(grep -nE "service proxy started" "$out" | head -n1 | cut -d: -f1)
 expect_eq "proxy started after the server was ready" yes "$([ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] && echo yes || echo no)"
 expect_grep "the server's lines keep its name" "^fhir \| .*Server startup in" "$out"
 expect_grep "the proxy's lines keep its name" "^proxy \| " "$out"
+expect_grep "the server's audit trail names it" '^\{.*"event":"(decision|phase|repeated)".*"service":"fhir"' "$out"
 
 # Each service's own filter and user, seen from outside.
 declare -A uids

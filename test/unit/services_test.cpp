@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "../../src/services/output.hpp"
+#include "vigil/audit.hpp"
 #include "vigil/error.hpp"
 #include "vigil/services.hpp"
 
@@ -129,4 +130,23 @@ TEST_CASE("services: bad files name FILE:LINE:COL") {
     CHECK(load_error("[[service]]\nname = \"a\"\ncommand = [\"x\"]\nwhat = 1\n").find(":4:") != std::string::npos);
     CHECK(load_error("[[service]]\nname = \"a\"\ncommand = [\"x\"]\n[[service]]\nname = \"a\"\ncommand = [\"y\"]\n")
               .find(":5:8: service name 'a' is used twice") != std::string::npos);
+}
+
+TEST_CASE("services: every audit line of a service's sink names the service") {
+    std::string path = write_file("audit.jsonl", "");
+    fs::remove(path);
+    {
+        AuditSink sink(path, "json");
+        sink.set_service("web");
+        AuditEvent ev;
+        ev.kind = AuditKind::Notice;
+        ev.reason = "hello";
+        sink.write(ev);
+        sink.write_summary();
+        CHECK(sink.flush(std::chrono::seconds(5)));
+    }
+    std::ifstream in(path);
+    int lines = 0;
+    for (std::string line; std::getline(in, line); ++lines) CHECK(line.find("\"service\":\"web\"") != std::string::npos);
+    CHECK(lines == 2);
 }
