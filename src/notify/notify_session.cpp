@@ -613,8 +613,10 @@ void NotifySession::Impl::on_phase(Phase p, const std::string& reason) {
     ev.phase = phase_name(p);
     ev.reason = reason;
     ev.rule = profile.ready ? "phases.ready" : "";
-    if (p == Phase::Ready) spdlog::info("phase ready: {}", reason);
-    else spdlog::warn("phase: {}", reason);
+    // `vigil up`: several sessions log side by side; each line says whose phase it is.
+    std::string who = cfg.service.empty() ? "" : "service " + cfg.service + ": ";
+    if (p == Phase::Ready) spdlog::info("{}phase ready: {}", who, reason);
+    else spdlog::warn("{}phase: {}", who, reason);
     audit.write(ev);
 }
 
