@@ -1,12 +1,15 @@
 // The shared launch path: what `vigil run` and `vigil learn` both do once they know what to run.
 #include "vigil/launch.hpp"
 
+#include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 
+#include "vigil/audit.hpp"
 #include "vigil/error.hpp"
 #include "vigil/landlock.hpp"
 #include "vigil/privileges.hpp"
@@ -29,6 +32,14 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     // own user (no [process] user), and must then not ptrace vigil, read /proc/1/mem or reopen
     // vigil's fds through /proc/1/fd. The child gets dumpability back at execve.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE, 0)");
+    // --pdeath-signal (tini's -p): vigil under another supervisor hears when that one dies,
+    // as a signal from outside (the kernel sends it), handled like any other.
+    if (int sig = plan.supervise.settings.pdeath_signal) {
+        pid_t parent = getppid();
+        if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // The parent may have died before the prctl: then nobody sends the signal but us.
+        if (getppid() != parent) kill(getpid(), sig);
+    }
 
     SpawnOptions so;
     so.argv = plan.argv;
@@ -53,13 +64,29 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
             report_landlock(landlock, plan.audit_sink, plan.audit_format);
     }
 
+    // Outward readiness and the trail of restarts: opened now, before the app exists to plant
+    // anything at those names.
+    SuperviseOptions sup = plan.supervise;
+    const SuperviseSettings& st = sup.settings;
+    if (!st.ready_file.empty() && !sup.ready_file) sup.ready_file = std::make_shared<ReadyFile>(st.ready_file);
+    if (!sup.sd_notify) sup.sd_notify = SdNotify::from_environment();
+    bool restarts = st.restart.mode != RestartMode::No && st.restart.max > 0;
+    if ((restarts || st.health) && !sup.audit && !(hooks && hooks->audit_sink()))
+        sup.audit = std::make_shared<AuditSink>(plan.audit_sink, plan.audit_format);
+
     EventLoop loop;
-    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
-    if (app.listener_refused)
-        spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
-                      "profile's static fallback actions",
-                      refusal_reason(app.listener_refused_errno));
-    return supervise(loop, app, plan.supervise, hooks);
+    auto start = [&]() {
+        SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
+        if (app.listener_refused)
+            spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
+                          "profile's static fallback actions",
+                          refusal_reason(app.listener_refused_errno));
+        return app;
+    };
+    SpawnResult app = start();
+    // A restart is this same launch again: a new token and filter in the child, a new listener.
+    if (restarts) sup.respawn = start;
+    return supervise(loop, app, sup, hooks);
 }
 
 }  // namespace vigil
