@@ -161,9 +161,11 @@ public:
     ~NotifySession() override;
 
     void started(EventLoop& loop, const SpawnResult& spawned) override;
-    void output_line(int stream, std::string_view line) override;
+    void phase_changed(Phase phase, const std::string& reason) override;
     void app_exited(int wait_status) override;
+    void restarting() override;
     void finished() override;
+    AuditSink* audit_sink() override;
 
     Phase phase() const;
     AuditSink& audit() { return *audit_; }

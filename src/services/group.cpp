@@ -240,6 +240,8 @@ private:
     void on_phase(size_t i, int serial, Phase p, const std::string& why) {
         Service& s = services_[i];
         if (!s.run || s.run->serial != serial) return;
+        // The notify session's phase (startup -> ready actions) follows this run's tracker.
+        if (s.run->hooks) s.run->hooks->phase_changed(p, why);
         if (p == Phase::Ready) return mark_ready(i, why);
         std::vector<std::string> waiting;
         for (size_t d : s.dependents)

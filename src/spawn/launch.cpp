@@ -1,12 +1,15 @@
 // The shared launch path: what `vigil run` and `vigil learn` both do once they know what to run.
 #include "vigil/launch.hpp"
 
+#include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 
+#include "vigil/audit.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
 #include "vigil/landlock.hpp"
@@ -61,18 +64,27 @@ void plan_profile(LaunchPlan& plan, Profile& profile, bool complain, const std::
     plan.capture_output = plan.capture_output || (profile.ready && profile.ready->output_match);
 }
 
-SpawnResult start_app(const LaunchPlan& plan) {
+namespace {
+
+// What one launch prepares once, before the app exists, for every start of it: privileges,
+// the Landlock ruleset, the spawn options pointing at them. Built in place (it points into
+// itself), never moved.
+struct Prepared {
+    SpawnOptions so;
+    std::optional<PreparedPrivileges> privileges;
+    PreparedLandlock landlock;
+};
+
+void prepare(const LaunchPlan& plan, Prepared& p) {
     // First, before the app or anything it could reach exists: the app often runs as vigil's
     // own user (no [process] user), and must then not ptrace vigil, read /proc/1/mem or reopen
     // vigil's fds through /proc/1/fd. The child gets dumpability back at execve.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE, 0)");
-
-    SpawnOptions so;
+    SpawnOptions& so = p.so;
     so.argv = plan.argv;
-    std::optional<PreparedPrivileges> privileges;
     if (plan.process) {
-        privileges = prepare_privileges(*plan.process);
-        so.privileges = &*privileges;
+        p.privileges = prepare_privileges(*plan.process);
+        so.privileges = &*p.privileges;
         so.no_new_privs = plan.process->no_new_privs;
     } else {
         // Init duties only: no_new_privs only where the kernel needs it for the filter.
@@ -82,7 +94,6 @@ SpawnResult start_app(const LaunchPlan& plan) {
     if (plan.filter && plan.filter->uses_notify && plan.fallback) so.fallback = &*plan.fallback;
     so.capture_output = plan.capture_output;
     // Path fds are opened now, before the app exists to swap anything on those paths.
-    PreparedLandlock landlock;
     LandlockSettings settings = plan.landlock.value_or(LandlockSettings{});
     bool profile_landlock = settings.present;
     if (plan.isolate) {
@@ -92,13 +103,15 @@ SpawnResult start_app(const LaunchPlan& plan) {
         so.no_new_privs = true;
     }
     if (settings.present || !plan.landlock_extra.empty()) {
-        landlock = prepare_landlock(settings, plan.landlock_extra);
-        so.landlock = &landlock;
+        p.landlock = prepare_landlock(settings, plan.landlock_extra);
+        so.landlock = &p.landlock;
         if (profile_landlock || !plan.landlock_extra.empty())
-            report_landlock(landlock, plan.audit_sink, plan.audit_format);
+            report_landlock(p.landlock, plan.audit_sink, plan.audit_format);
     }
+}
 
-    SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
+SpawnResult spawn_prepared(const Prepared& p) {
+    SpawnResult app = p.landlock.fd() >= 0 ? spawn_confined(p.so) : spawn(p.so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",
@@ -106,10 +119,42 @@ SpawnResult start_app(const LaunchPlan& plan) {
     return app;
 }
 
+}  // namespace
+
+SpawnResult start_app(const LaunchPlan& plan) {
+    Prepared p;
+    prepare(plan, p);
+    return spawn_prepared(p);
+}
+
 int launch(const LaunchPlan& plan, SessionHooks* hooks) {
-    SpawnResult app = start_app(plan);
+    // --pdeath-signal (tini's -p): vigil under another supervisor hears when that one dies,
+    // as a signal from outside (the kernel sends it), handled like any other.
+    if (int sig = plan.supervise.settings.pdeath_signal) {
+        pid_t parent = getppid();
+        if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // The parent may have died before the prctl: then nobody sends the signal but us.
+        if (getppid() != parent) kill(getpid(), sig);
+    }
+    Prepared prepared;
+    prepare(plan, prepared);
+
+    // Outward readiness and the trail of restarts: opened now, before the app exists to plant
+    // anything at those names.
+    SuperviseOptions sup = plan.supervise;
+    const SuperviseSettings& st = sup.settings;
+    if (!st.ready_file.empty() && !sup.ready_file) sup.ready_file = std::make_shared<ReadyFile>(st.ready_file);
+    if (!sup.sd_notify) sup.sd_notify = SdNotify::from_environment();
+    bool restarts = st.restart.mode != RestartMode::No && st.restart.max > 0;
+    if ((restarts || st.health) && !sup.audit && !(hooks && hooks->audit_sink()))
+        sup.audit = std::make_shared<AuditSink>(plan.audit_sink, plan.audit_format);
+
     EventLoop loop;
-    return supervise(loop, app, plan.supervise, hooks);
+    auto start = [&]() { return spawn_prepared(prepared); };
+    SpawnResult app = start();
+    // A restart is this same launch again: a new token and filter in the child, a new listener.
+    if (restarts) sup.respawn = start;
+    return supervise(loop, app, sup, hooks);
 }
 
 }  // namespace vigil

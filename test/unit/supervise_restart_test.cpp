@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "vigil/supervise.hpp"
+#include "vigil/text.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -142,4 +143,24 @@ TEST_CASE("unhealthy endings say so") {
     CHECK(d.reason.find("health check failed") != std::string::npos);
     auto no = decide_restart(policy(RestartMode::No), 0, e);
     CHECK_FALSE(no.restart);
+}
+
+TEST_CASE("signals by name or number, durations") {
+    CHECK(text::parse_signal("TERM") == SIGTERM);
+    CHECK(text::parse_signal("sigterm") == SIGTERM);
+    CHECK(text::parse_signal("SIGQUIT") == SIGQUIT);
+    CHECK(text::parse_signal("15") == 15);
+    CHECK(text::parse_signal("RTMIN") == SIGRTMIN);
+    CHECK(text::parse_signal("SIGRTMIN+2") == SIGRTMIN + 2);
+    CHECK(text::parse_signal("RTMAX-1") == SIGRTMAX - 1);
+    for (const char* bad : {"", "0", "SIG", "FOO", "TERM ", "-15", "65", "RTMIN+99", "RTMAX+1", "RTMIN+", "1e1"})
+        CHECK_MESSAGE(!text::parse_signal(bad), bad);
+    CHECK(text::signal_name(SIGSYS) == "SIGSYS");
+    CHECK(text::signal_name(SIGRTMIN + 3) == "SIGRTMIN+3");
+    CHECK(text::parse_duration_ms("1s") == 1000);
+    CHECK(text::parse_duration_ms("250ms") == 250);
+    CHECK(text::parse_duration_ms("2m") == 120000);
+    CHECK(text::parse_duration_ms("10") == 10000);
+    for (const char* bad : {"", "s", "1h", "-1s", "1.5s", "99999999999s", "5x"})
+        CHECK_MESSAGE(!text::parse_duration_ms(bad), bad);
 }
