@@ -9,7 +9,9 @@
 #    vigil gives each service its own Landlock domain with the signal scope. kill(2), ptrace
 #    attach and /proc/PID/mem of the other service, and kill of vigil (PID 1), all fail; the
 #    same probe succeeds outside vigil (the control);
-#  - the same between two services with profiles running as the same user.
+#  - the same between two services with profiles running as the same user;
+#  - each service has its own phases: with the same profile, one service's notify policy turns
+#    to "ready" (exec refused) when it is ready, while the other's stays in "startup".
 # labels: integration;services;landlock
 # timeout: 90
 source "$(dirname "$0")/lib/common.bash"
@@ -61,6 +63,41 @@ expect_grep "bare has no filter" "^bare \| filters 0 seccomp 0 " "$out"
 kill -TERM "$(vigil_pid_of "$launcher" pid1)"
 wait "$launcher"
 expect_eq "two profiles: exit status after SIGTERM" 0 "$?"
+
+# 1b. Each service has its own phases: the notify policy of one switches to "ready" when that
+#     service is ready, not the other's, though both run the same profile.
+cat >"$TMP/phased.toml" <<'TOML'
+[seccomp]
+default = "allow"
+notify = ["execve"]
+[notify.execve]
+startup = "allow"
+ready = "errno:EPERM"
+fallback = "errno:EPERM"
+[phases.ready]
+output_match = "now ready"
+TOML
+cat >"$TMP/phases.toml" <<TOML
+[[service]]
+name = "early"
+command = ["$P", "exec:/bin/true", "print:now ready", "sleep:300", "exec:/bin/true", "print:early-done", "hang"]
+profile = "phased.toml"
+
+[[service]]
+name = "late"
+command = ["$P", "sleep:800", "exec:/bin/true", "print:late-done", "hang"]
+profile = "phased.toml"
+TOML
+out=$TMP/phases.out
+unshare --pid --fork --mount-proc --kill-child "$VIGIL" up "$TMP/phases.toml" >"$out" 2>&1 &
+launcher=$!
+for s in early late; do wait_for_line "$out" "^$s \| $s-done" || fail "$s did not finish its steps"; done
+expect_eq "early: exec allowed in startup, refused once ready" "exec ok exec EPERM" "$(grep -E '^early \| exec ' "$out" | sed 's/^early | //' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "late: still in startup (its own phase), exec allowed" "exec ok" "$(grep -E '^late \| exec ' "$out" | sed 's/^late | //')"
+expect_grep "early's phase line names it" "service early: phase ready" "$out"
+expect_grep "early's audit names it" '"event":"phase".*"service":"early"' "$out"
+kill -TERM "$(vigil_pid_of "$launcher" pid1)"
+wait "$launcher"
 
 # 2. Attacks between services: root, every capability, no profile. The pid files live where
 #    the nobody services of the second round can write them.
