@@ -94,7 +94,10 @@ public:
     // Closes pending aggregations, reports what was rate-limited or dropped, then one Summary
     // event: decisions per syscall and outcome (every decision, written or not), phases seen.
     void write_summary();
-    // Waits until every queued line reached the sink; false when max_wait passed first.
+    // `vigil up`: every line from now on names the service ("service" in JSON, the observer in
+    // FHIR), so that services sharing a sink can be told apart.
+    void set_service(const std::string& name);
+        // Waits until every queued line reached the sink; false when max_wait passed first.
     bool flush(std::chrono::milliseconds max_wait);
 
     struct Counts {

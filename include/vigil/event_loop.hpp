@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+struct signalfd_siginfo;
+
 namespace vigil {
 
 class EventLoop {
@@ -25,6 +27,10 @@ public:
     // (the seccomp listener must not wait behind a log write or a health probe).
     void watch(int fd, uint32_t events, FdCallback cb, int priority = 0);
     void unwatch(int fd);
+
+    // Every signal, read from one signalfd (all signals must be blocked, as main does first):
+    // cb gets each one, in order, served before ordinary fds. Returns the signalfd.
+    int watch_signals(std::function<void(const signalfd_siginfo&)> cb);
 
     // One-shot (or repeating) timer on a timerfd; returns an id for cancel_timer.
     int add_timer(std::chrono::milliseconds after, TimerCallback cb, bool repeat = false);

@@ -29,8 +29,24 @@ struct LaunchPlan {
     std::string audit_sink = "stderr";
     std::string audit_format = "json";
     bool capture_output = false;         // the app's stdout/stderr go through vigil (output_match)
+    // `vigil up`: the app gets a Landlock domain of its own with the signal scope (whatever its
+    // [landlock] says), so that it can neither signal nor ptrace processes outside it (other
+    // services, vigil); no_new_privs is then set, which Landlock needs without CAP_SYS_ADMIN.
+    bool isolate = false;
     SuperviseOptions supervise;
 };
+
+// What `vigil run` and `vigil up` derive from a loaded profile: [process], the seccomp filter
+// (and its static fallback when it uses notify), [landlock], the Landlock rules that let path
+// allow-lists be enforced by the kernel (the profile's policies learn whether they are
+// covered), the audit sink and whether output is captured for output_match. An empty
+// audit_sink/audit_format keeps the profile's.
+void plan_profile(LaunchPlan& plan, Profile& profile, bool complain, const std::string& audit_sink = "",
+                  const std::string& audit_format = "");
+
+// The first half of launch(): self-protection, privileges, Landlock, filter, spawn. Returns the
+// running app (its listener included); the caller supervises it. Throws as launch() does.
+SpawnResult start_app(const LaunchPlan& plan);
 
 // Runs the plan; returns vigil's exit code (the app's status, 128+N, remapped codes as 0).
 // hooks (may be null) get the spawned app, including the seccomp listener, before the loop

@@ -152,6 +152,7 @@ struct NotifyConfig {
     std::string audit_sink = "stderr";  // profile [audit] or --audit
     std::string audit_format = "json";
     EvaluateFn evaluate;                // required when complain is set
+    std::string service;                // `vigil up`: the service's name, on every audit line
 };
 
 class NotifySession : public SessionHooks {
@@ -161,9 +162,11 @@ public:
     ~NotifySession() override;
 
     void started(EventLoop& loop, const SpawnResult& spawned) override;
-    void output_line(int stream, std::string_view line) override;
+    void phase_changed(Phase phase, const std::string& reason) override;
     void app_exited(int wait_status) override;
+    void restarting() override;
     void finished() override;
+    AuditSink* audit_sink() override;
 
     Phase phase() const;
     AuditSink& audit() { return *audit_; }
@@ -174,5 +177,13 @@ private:
     std::unique_ptr<Impl> impl_;
     std::unique_ptr<AuditSink> audit_;
 };
+
+// The session a profile needs for run-time decisions (notify rules, or complain mode), or null
+// when its filter decides alone. Empty audit_sink/audit_format keep the profile's. The audit
+// sink is opened here, before the app exists to put anything in its path.
+std::unique_ptr<NotifySession> notify_session_for(const Profile& profile, bool complain,
+                                                  const std::string& audit_sink = "",
+                                                  const std::string& audit_format = "",
+                                                  const std::string& service = "");
 
 }  // namespace vigil

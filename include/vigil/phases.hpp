@@ -54,10 +54,11 @@ LoopbackUrl parse_loopback_url(const std::string& url);
 // One HTTP/1.0 GET over a non-blocking socket on the loop. Calls done(true) on a 2xx status,
 // done(false) on anything else (refused, timeout after timeout_ms, other status). Call
 // start() once; the probe must outlive the request or be destroyed (which cancels it).
+// connect_only: done(true) as soon as the TCP connection is accepted (a TCP health check).
 class HttpProbe {
 public:
     HttpProbe(EventLoop& loop, const LoopbackUrl& url, int timeout_ms,
-              std::function<void(bool ok)> done);
+              std::function<void(bool ok)> done, bool connect_only = false);
     ~HttpProbe();
     void start();
 
@@ -68,6 +69,7 @@ private:
     const LoopbackUrl& url_;
     int timeout_ms_;
     std::function<void(bool)> done_;
+    bool connect_only_;
     int fd_ = -1;
     int timer_ = -1;
     bool sent_ = false;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil {
@@ -117,12 +118,48 @@ struct ProcessSettings {
     std::vector<std::string> groups;   // supplementary
     std::vector<std::string> capabilities;  // kept; "NET_BIND_SERVICE" form, default none
     bool no_new_privs = true;
+    // Supplementary groups: also every group of ROOT/etc/group that lists the user (as login
+    // and `docker run --user` do). Set by -u/--user; profiles name their groups.
+    bool groups_of_user = false;
+};
+
+// When vigil starts the app again after it ended (--restart, [supervise] restart). Plain data
+// here because the profile holds it; the decision (back-off, counting) is decide_restart in
+// include/vigil/supervise.hpp.
+enum class RestartMode { No, OnFailure, Always };
+// "no", "on-failure", "always"; nullopt for anything else.
+std::optional<RestartMode> parse_restart_mode(std::string_view text);
+const char* restart_mode_name(RestartMode mode);
+
+struct RestartPolicy {
+    RestartMode mode = RestartMode::No;
+    int max = 5;            // restarts in a row (without 60 s of healthy running); then vigil
+                            // exits with the app's last status. 0: never restart
+    int delay_ms = 1000;    // first back-off; doubled per restart in a row, capped at 30 s
+    bool operator==(const RestartPolicy&) const = default;
+};
+
+// [supervise.health]: a liveness probe on loopback, run on the event loop once the app is
+// ready (or from the start without a readiness condition).
+struct HealthCheck {
+    std::optional<std::string> http_get;  // http:// URL on loopback answering 2xx
+    std::optional<int> tcp;               // a loopback TCP port accepting a connection
+    int interval_ms = 10000;              // between probes
+    int timeout_ms = 2000;                // one probe
+    int failures = 3;                     // failed probes in a row that make the app unhealthy
+    SourcePos where;
 };
 
 struct SuperviseSettings {
     int stop_timeout_ms = 10000;
     std::vector<int> remap_exit;  // exit codes reported as 0
     bool signal_group = false;    // forward signals to the app's process group
+    RestartPolicy restart;
+    std::optional<HealthCheck> health;
+    // Signals vigil receives and forwards as another one (-r FROM:TO); TO 0 drops FROM.
+    std::map<int, int> rewrite_signals;
+    int pdeath_signal = 0;  // vigil asks for this signal when its parent dies (0: none)
+    std::string ready_file;  // created while the app is ready ("": none)
 };
 
 struct AuditSettings {

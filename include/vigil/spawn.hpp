@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -48,8 +49,9 @@ ListenerRefusal listener_refusal(int err, bool with_wait_killable, bool has_fall
 
 // First call in main(): blocks every signal (they wait for the signalfd instead of being lost
 // or acted on), makes sure SIGCHLD is not ignored, and remembers the original mask and
-// dispositions, which the child gets back before execve.
-void block_all_signals();
+// dispositions, which the child gets back before execve. original: the mask vigil was started
+// with, when an earlier hook (main.cpp's .preinit_array entry) already blocked everything.
+void block_all_signals(const sigset_t* original = nullptr);
 
 // Second call in main(), before vigil opens anything: the fds vigil was started with are passed
 // on to the app (like tini); every other fd is vigil's own and is closed in the child.

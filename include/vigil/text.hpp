@@ -47,4 +47,13 @@ std::optional<uint64_t> parse_c_number(std::string_view s);
 // A decimal integer, optionally negative, within [lo, hi].
 std::optional<long long> parse_integer(std::string_view s, long long lo, long long hi);
 
+// "10s", "500ms", "2m", "10" (seconds) -> milliseconds, at most a day; nullopt if malformed.
+std::optional<int> parse_duration_ms(std::string_view s);
+
+// A signal by name or number: "TERM", "SIGTERM", "term", "15", "RTMIN", "SIGRTMIN+3",
+// "RTMAX-1". nullopt for anything else, 0 and numbers past SIGRTMAX included.
+std::optional<int> parse_signal(std::string_view s);
+// "SIGTERM", "SIGRTMIN+3", or the number for a signal without a name.
+std::string signal_name(int sig);
+
 }  // namespace vigil::text

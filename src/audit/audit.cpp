@@ -226,6 +226,7 @@ struct AuditSink::State {
     int fd = -1;
     bool own_fd = false;
     bool fhir = false;
+    std::string service;  // set_service
 
     std::mutex mu;
     std::condition_variable wake;     // the writer: lines queued, or stop
@@ -268,7 +269,12 @@ struct AuditSink::State {
                            e.reason, e.pid, e.complain, static_cast<int>(e.outcome));
     }
 
-    std::string format(const nlohmann::json& j) const {
+    std::string format(nlohmann::json j) const {
+        // `vigil up`: which service's trail this is, on every line (services may share a sink).
+        if (!service.empty()) {
+            if (fhir) j["source"]["observer"]["display"] = "vigil service " + service;
+            else j["service"] = service;
+        }
         // Invalid UTF-8 from the app (thread names, paths) becomes U+FFFD: the line stays JSON.
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     }
@@ -503,6 +509,11 @@ void AuditSink::write(const AuditEvent& e) {
         st.next_close = std::min(st.next_close, now + st.limits.repeat_window);
     }
     st.enqueue(st.format(e), false, 1);
+}
+
+void AuditSink::set_service(const std::string& name) {
+    std::lock_guard lock(st_->mu);
+    st_->service = name;
 }
 
 std::map<std::string, AuditSink::Counts> AuditSink::counts() const {

@@ -265,6 +265,9 @@ int learn_main(const std::vector<std::string>& args) {
         if (plan.base->landlock.present && !plan.base_stats) launch_plan.landlock = plan.base->landlock;
     }
     apply_supervise_overrides(plan.opts.run, launch_plan.supervise);
+    // One run is learned: a base profile's restart policy and health check do not apply here.
+    launch_plan.supervise.settings.restart.mode = RestartMode::No;
+    launch_plan.supervise.settings.health.reset();
     launch_plan.filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});
     launch_plan.capture_output = plan.write.ready && plan.write.ready->output_match;
 

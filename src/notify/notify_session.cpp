@@ -122,7 +122,9 @@ struct NotifySession::Impl {
     const Profile& profile;
     NotifyConfig cfg;
     AuditSink& audit;
-    std::optional<PhaseTracker> phases;
+    // The current run's phase, told by the supervisor (which owns the probes); read by the
+    // decisions on the loop thread and by workers.
+    std::atomic<Phase> phase_now{Phase::Startup};
     Listener listener{-1};
     EventLoop* loop = nullptr;
     WorkerPool workers{kMaxWorkers};
@@ -135,7 +137,7 @@ struct NotifySession::Impl {
 
     Impl(const Profile& p, NotifyConfig c, AuditSink& a) : profile(p), cfg(std::move(c)), audit(a) {}
 
-    Phase phase() const { return phases ? phases->phase() : Phase::Startup; }
+    Phase phase() const { return phase_now.load(std::memory_order_acquire); }
 
     const std::string& name_of(const Notification& n) {
         auto it = names.find(n.nr);
@@ -168,16 +170,16 @@ struct NotifySession::Impl {
     void complete(Completion& c);
     void drain();
     void on_phase(Phase p, const std::string& reason);
+    // The end of one run of the app (last: of the session): listener and completions go.
+    void stop_run(bool last = false);
 };
 
 NotifySession::NotifySession(const Profile& profile, NotifyConfig config) {
     if (config.complain && !config.evaluate)
         throw Error("complain mode needs the profile's evaluate function");
     audit_ = std::make_unique<AuditSink>(config.audit_sink, config.audit_format);
+    if (!config.service.empty()) audit_->set_service(config.service);
     impl_ = std::make_unique<Impl>(profile, std::move(config), *audit_);
-    if (profile.ready)
-        impl_->phases.emplace(*profile.ready,
-                              [this](Phase p, const std::string& why) { impl_->on_phase(p, why); });
 }
 
 NotifySession::~NotifySession() {
@@ -193,9 +195,18 @@ void NotifySession::started(EventLoop& loop, const SpawnResult& spawned) {
     impl_->start(loop, spawned);
 }
 
-void NotifySession::output_line(int, std::string_view line) {
-    if (impl_->phases) impl_->phases->output_line(line);
+void NotifySession::phase_changed(Phase phase, const std::string& reason) {
+    impl_->phase_now.store(phase, std::memory_order_release);
+    impl_->on_phase(phase, reason);
 }
+
+// The app ended and is started again: this run's listener goes, the next run starts in startup.
+void NotifySession::restarting() {
+    impl_->stop_run();
+    impl_->phase_now.store(Phase::Startup, std::memory_order_release);
+}
+
+AuditSink* NotifySession::audit_sink() { return audit_.get(); }
 
 // The kernel kills a process for a kill-process rule without asking vigil: the exit status
 // (SIGSYS) is the only trace, so it goes into the trail too.
@@ -215,19 +226,26 @@ void NotifySession::app_exited(int wait_status) {
 
 void NotifySession::finished() {
     // The run command destroys the loop before the hooks: nothing may refer to it afterwards.
-    if (impl_->phases) impl_->phases->stop();
-    {
-        // Every app process is gone: abort the calls still in progress on their behalf.
-        std::lock_guard lock(impl_->mu);
-        for (int fd : impl_->inflight) shutdown(fd, SHUT_RDWR);
-    }
-    impl_->workers.stop();
-    impl_->drain();
-    if (impl_->loop && impl_->listener.fd() >= 0) impl_->loop->unwatch(impl_->listener.fd());
-    if (impl_->loop && impl_->done_fd >= 0) impl_->loop->unwatch(impl_->done_fd);
-    impl_->listener.close();
+    impl_->stop_run(true);
     impl_->loop = nullptr;
     audit_->write_summary();
+}
+
+void NotifySession::Impl::stop_run(bool last) {
+    {
+        // Every app process is gone: abort the calls still in progress on their behalf.
+        std::lock_guard lock(mu);
+        for (int fd : inflight) shutdown(fd, SHUT_RDWR);
+    }
+    if (last) workers.stop();
+    drain();
+    if (loop && listener.fd() >= 0) loop->unwatch(listener.fd());
+    if (loop && done_fd >= 0) loop->unwatch(done_fd);
+    listener.close();
+    if (!last && done_fd >= 0) {
+        close(done_fd);
+        done_fd = -1;
+    }
 }
 
 void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
@@ -240,7 +258,6 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
                     "fallback actions are in force instead of run-time decisions";
         audit.write(ev);
     }
-    if (phases) phases->start(l, spawned.pid);
     if (spawned.listener_fd < 0) return;
     auto ids = process_ids(spawned.pid);
     if (!ids)
@@ -617,8 +634,10 @@ void NotifySession::Impl::on_phase(Phase p, const std::string& reason) {
     ev.phase = phase_name(p);
     ev.reason = reason;
     ev.rule = profile.ready ? "phases.ready" : "";
-    if (p == Phase::Ready) spdlog::info("phase ready: {}", reason);
-    else spdlog::warn("phase: {}", reason);
+    // `vigil up`: several sessions log side by side; each line says whose phase it is.
+    std::string who = cfg.service.empty() ? "" : "service " + cfg.service + ": ";
+    if (p == Phase::Ready) spdlog::info("{}phase ready: {}", who, reason);
+    else spdlog::warn("{}phase: {}", who, reason);
     audit.write(ev);
 }
 

@@ -123,8 +123,8 @@ LoopbackUrl parse_loopback_url(const std::string& url) {
 }
 
 HttpProbe::HttpProbe(EventLoop& loop, const LoopbackUrl& url, int timeout_ms,
-                     std::function<void(bool)> done)
-    : loop_(loop), url_(url), timeout_ms_(timeout_ms), done_(std::move(done)) {}
+                     std::function<void(bool)> done, bool connect_only)
+    : loop_(loop), url_(url), timeout_ms_(timeout_ms), done_(std::move(done)), connect_only_(connect_only) {}
 
 HttpProbe::~HttpProbe() {
     if (fd_ >= 0) {
@@ -157,6 +157,7 @@ void HttpProbe::on_event(uint32_t events) {
         if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0 ||
             (events & (EPOLLERR | EPOLLHUP)))
             return finish(false);
+        if (connect_only_) return finish(true);
         std::string req = "GET " + url_.path + " HTTP/1.0\r\nHost: " + url_.host_header +
                           "\r\nUser-Agent: vigil-readiness\r\nConnection: close\r\n\r\n";
         // A request this small fits in an empty socket buffer in one go.

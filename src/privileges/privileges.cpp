@@ -26,6 +26,7 @@ struct IdEntry {
     std::string name;
     unsigned id = 0;
     unsigned primary_gid = 0;  // passwd only
+    std::vector<std::string> members;  // group only: the 4th field, comma-separated
 };
 
 bool parse_number(const std::string& s, unsigned* out) {
@@ -48,6 +49,11 @@ std::vector<IdEntry> read_id_file(const std::string& path, bool passwd) {
         if (f.size() < 3 || f[0].empty() || !parse_number(f[2], &e.id)) continue;
         if (passwd && (f.size() < 4 || !parse_number(f[3], &e.primary_gid))) continue;
         e.name = f[0];
+        if (!passwd && f.size() >= 4) {
+            std::stringstream members(f[3]);
+            for (std::string m; std::getline(members, m, ',');)
+                if (!m.empty()) e.members.push_back(m);
+        }
         out.push_back(e);
     }
     return out;
@@ -173,6 +179,18 @@ PreparedPrivileges prepare_privileges(const ProcessSettings& settings, const std
         unsigned gid = 0;
         resolve(g, groups, "group", group_path, &gid);
         p.groups.push_back(gid);
+    }
+    // -u USER: the groups that list the user by name, as login(1) and `docker run --user` do,
+    // plus the primary group (initgroups puts it first).
+    if (settings.groups_of_user && settings.user) {
+        std::string name = *settings.user;
+        for (const auto& u : users)
+            if (std::to_string(u.id) == name) name = u.name;  // a uid: its passwd name
+        p.groups.push_back(p.gid);
+        for (const auto& g : groups)
+            if (std::find(g.members.begin(), g.members.end(), name) != g.members.end() &&
+                std::find(p.groups.begin(), p.groups.end(), g.id) == p.groups.end())
+                p.groups.push_back(g.id);
     }
     p.change_ids = settings.user || settings.group || !settings.groups.empty();
 

@@ -1,13 +1,18 @@
 // The shared launch path: what `vigil run` and `vigil learn` both do once they know what to run.
 #include "vigil/launch.hpp"
 
+#include <linux/capability.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 
+#include "vigil/audit.hpp"
 #include "vigil/error.hpp"
+#include "vigil/filter.hpp"
 #include "vigil/landlock.hpp"
 #include "vigil/privileges.hpp"
 #include "vigil/spawn.hpp"
@@ -34,20 +39,96 @@ SpawnResult spawn_confined(const SpawnOptions& options) {
     }
 }
 
+// A path allow-list match is read from the app's memory, which another thread can change after
+// the check: notify may let it through only when the kernel (Landlock) confines the same family
+// to the files the globs name. The rules are computed here, before the app exists, and the
+// policies learn whether they are covered before the notify engine sees them.
+void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
+    bool any = false;
+    for (const auto& [name, policy] : profile.notify)
+        any = any || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path);
+    if (!any) return;
+    AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
+    for (const auto& p : cover.problems)
+        spdlog::warn("landlock: {}; matches of the path allow-lists are denied", p);
+    for (const auto& n : cover.notes) spdlog::info("landlock: {}", n);
+    for (const auto& b : cover.broader) spdlog::info("landlock: {}", b);
+    for (auto& [name, policy] : profile.notify)
+        if (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path)
+            policy.kernel_enforced = cover.covered;
+    if (cover.covered) plan.landlock_extra = std::move(cover.rules);
+}
+
+// Egress allow-lists ([notify.connect] and the send calls derived from it): vigil performs an
+// allowed call itself on a copy of the app's socket (pidfd_getfd), which needs CAP_SYS_PTRACE
+// when the app runs under another uid (Docker's default set lacks it). Without the copy, a TCP
+// connect whose destination matches may still go through when the kernel enforces its port
+// (landlock.connect_tcp): the address decision is then racy, but bounded to those ports.
+void cover_egress(Profile& profile) {
+    bool lists = false;
+    for (const auto& [name, policy] : profile.notify)
+        lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
+    if (!lists) return;
+    const LandlockSettings& ll = profile.landlock;
+    bool ports = ll.connect_tcp && landlock_abi() >= 4;
+    std::string listed;
+    for (const auto& [port, grant] : ll.ports)
+        if (grant.connect) listed += (listed.empty() ? "" : ",") + std::to_string(port);
+    if (auto it = profile.notify.find("connect"); it != profile.notify.end()) it->second.ports_kernel_enforced = ports;
+    if (vigil_has_capability(CAP_SYS_PTRACE)) return;
+    std::string now = ports ? "a TCP connect matching it goes through with its port enforced by the kernel "
+                              "(landlock.connect_tcp = [" + listed + "]), the address check racy within those ports; "
+                              "unix peers and UDP destinations (sendto/sendmsg/sendmmsg) matching it are refused"
+                            : "destinations matching it are refused (fail closed; with landlock.connect_tcp listing "
+                              "the ports, TCP connects would go through with the port kernel-enforced)";
+    spdlog::warn("egress: vigil lacks CAP_SYS_PTRACE, so it cannot copy the sockets of an app under another uid to "
+                 "connect and send on them: of the [notify.connect] allow-list, {}. `docker run --cap-add "
+                 "SYS_PTRACE` would add: every allowed connect and send performed by vigil on a copy of the socket "
+                 "(no race on the address), and the unix and UDP peers of the allow-list",
+                 now);
+}
+
 }  // namespace
 
-int launch(const LaunchPlan& plan, SessionHooks* hooks) {
+void plan_profile(LaunchPlan& plan, Profile& profile, bool complain, const std::string& audit_sink,
+                  const std::string& audit_format) {
+    complain = complain || profile.complain;
+    plan.process = profile.process;
+    if (profile.has_seccomp) {
+        plan.filter = compile_filter(profile, {.complain = complain, .listener = true});
+        if (plan.filter->uses_notify)
+            plan.fallback = compile_filter(profile, {.complain = complain, .listener = false});
+    }
+    plan.landlock = profile.landlock;
+    cover_path_allow_lists(profile, plan);
+    cover_egress(profile);
+    plan.audit_sink = audit_sink.empty() ? profile.audit.sink : audit_sink;
+    plan.audit_format = audit_format.empty() ? profile.audit.format : audit_format;
+    plan.capture_output = plan.capture_output || (profile.ready && profile.ready->output_match);
+}
+
+namespace {
+
+// What one launch prepares once, before the app exists, for every start of it: privileges,
+// the Landlock ruleset, the spawn options pointing at them. Built in place (it points into
+// itself), never moved.
+struct Prepared {
+    SpawnOptions so;
+    std::optional<PreparedPrivileges> privileges;
+    PreparedLandlock landlock;
+    bool paths_confined = false;  // the profile or the path allow-lists confine files
+};
+
+void prepare(const LaunchPlan& plan, Prepared& p) {
     // First, before the app or anything it could reach exists: the app often runs as vigil's
     // own user (no [process] user), and must then not ptrace vigil, read /proc/1/mem or reopen
     // vigil's fds through /proc/1/fd. The child gets dumpability back at execve.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE, 0)");
-
-    SpawnOptions so;
+    SpawnOptions& so = p.so;
     so.argv = plan.argv;
-    std::optional<PreparedPrivileges> privileges;
     if (plan.process) {
-        privileges = prepare_privileges(*plan.process);
-        so.privileges = &*privileges;
+        p.privileges = prepare_privileges(*plan.process);
+        so.privileges = &*p.privileges;
         so.no_new_privs = plan.process->no_new_privs;
     } else {
         // Init duties only: no_new_privs only where the kernel needs it for the filter.
@@ -56,23 +137,69 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     if (plan.filter) so.filter = &*plan.filter;
     if (plan.filter && plan.filter->uses_notify && plan.fallback) so.fallback = &*plan.fallback;
     so.capture_output = plan.capture_output;
+    p.paths_confined = (plan.landlock && plan.landlock->filesystem) || !plan.landlock_extra.empty();
     // Path fds are opened now, before the app exists to swap anything on those paths.
-    PreparedLandlock landlock;
-    if (plan.landlock || !plan.landlock_extra.empty()) {
-        landlock = prepare_landlock(plan.landlock.value_or(LandlockSettings{}), plan.landlock_extra);
-        so.landlock = &landlock;
-        if ((plan.landlock && plan.landlock->present) || !plan.landlock_extra.empty())
-            report_landlock(landlock, plan.audit_sink, plan.audit_format);
+    LandlockSettings settings = plan.landlock.value_or(LandlockSettings{});
+    bool profile_landlock = settings.present;
+    if (plan.isolate) {
+        // Landlock refuses to restrict a task without no_new_privs unless it has CAP_SYS_ADMIN.
+        settings.present = true;
+        settings.scope_signal = true;
+        so.no_new_privs = true;
     }
+    if (settings.present || !plan.landlock_extra.empty()) {
+        p.landlock = prepare_landlock(settings, plan.landlock_extra);
+        so.landlock = &p.landlock;
+        if (profile_landlock || !plan.landlock_extra.empty())
+            report_landlock(p.landlock, plan.audit_sink, plan.audit_format);
+    }
+}
 
-    EventLoop loop;
-    bool paths_confined = (plan.landlock && plan.landlock->filesystem) || !plan.landlock_extra.empty();
-    SpawnResult app = landlock.fd() >= 0 && paths_confined ? spawn_confined(so) : spawn(so);
+SpawnResult spawn_prepared(const Prepared& p) {
+    SpawnResult app = p.landlock.fd() >= 0 && p.paths_confined ? spawn_confined(p.so) : spawn(p.so);
     if (app.listener_refused)
         spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",
                       refusal_reason(app.listener_refused_errno));
-    return supervise(loop, app, plan.supervise, hooks);
+    return app;
+}
+
+}  // namespace
+
+SpawnResult start_app(const LaunchPlan& plan) {
+    Prepared p;
+    prepare(plan, p);
+    return spawn_prepared(p);
+}
+
+int launch(const LaunchPlan& plan, SessionHooks* hooks) {
+    // --pdeath-signal (tini's -p): vigil under another supervisor hears when that one dies,
+    // as a signal from outside (the kernel sends it), handled like any other.
+    if (int sig = plan.supervise.settings.pdeath_signal) {
+        pid_t parent = getppid();
+        if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // The parent may have died before the prctl: then nobody sends the signal but us.
+        if (getppid() != parent) kill(getpid(), sig);
+    }
+    Prepared prepared;
+    prepare(plan, prepared);
+
+    // Outward readiness and the trail of restarts: opened now, before the app exists to plant
+    // anything at those names.
+    SuperviseOptions sup = plan.supervise;
+    const SuperviseSettings& st = sup.settings;
+    if (!st.ready_file.empty() && !sup.ready_file) sup.ready_file = std::make_shared<ReadyFile>(st.ready_file);
+    if (!sup.sd_notify) sup.sd_notify = SdNotify::from_environment();
+    bool restarts = st.restart.mode != RestartMode::No && st.restart.max > 0;
+    if ((restarts || st.health) && !sup.audit && !(hooks && hooks->audit_sink()))
+        sup.audit = std::make_shared<AuditSink>(plan.audit_sink, plan.audit_format);
+
+    EventLoop loop;
+    auto start = [&]() { return spawn_prepared(prepared); };
+    SpawnResult app = start();
+    // A restart is this same launch again: a new token and filter in the child, a new listener.
+    if (restarts) sup.respawn = start;
+    return supervise(loop, app, sup, hooks);
 }
 
 }  // namespace vigil

@@ -351,10 +351,11 @@ ListenerRefusal listener_refusal(int err, bool with_wait_killable, bool has_fall
     return ListenerRefusal::Fail;
 }
 
-void block_all_signals() {
+void block_all_signals(const sigset_t* original) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &g_original_mask);
+    if (original) g_original_mask = *original;  // blocked earlier, in the executable's preinit
     // An inherited SIG_IGN for SIGCHLD would make the kernel reap children behind our back.
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;

@@ -1,6 +1,8 @@
 #include "vigil/event_loop.hpp"
 
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -33,6 +35,18 @@ void EventLoop::watch(int fd, uint32_t events, FdCallback cb, int priority) {
 
 void EventLoop::unwatch(int fd) {
     if (watches_.erase(fd)) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+int EventLoop::watch_signals(std::function<void(const signalfd_siginfo&)> cb) {
+    sigset_t all;
+    sigfillset(&all);
+    int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) throw_errno("signalfd");
+    watch(sfd, EPOLLIN, [sfd, cb = std::move(cb)](uint32_t) {
+        signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == sizeof si) cb(si);  // until EAGAIN: drained
+    }, 1);
+    return sfd;
 }
 
 int EventLoop::add_timer(std::chrono::milliseconds after, TimerCallback cb, bool repeat) {

@@ -1,4 +1,5 @@
-// PID-1 duties: forward signals, reap every child, stop gracefully, return the app's status.
+// PID-1 duties: forward (and rewrite) signals, reap every child, stop gracefully, restart with
+// back-off, watch health, tell the outside when the app is ready, return the app's status.
 #include "vigil/supervise.hpp"
 
 #include <dirent.h>
@@ -23,9 +24,11 @@
 #include <string>
 #include <vector>
 
+#include "vigil/audit.hpp"
 #include "vigil/error.hpp"
 #include "vigil/phases.hpp"
 #include "vigil/process_tree.hpp"
+#include "health.hpp"
 
 namespace vigil {
 
@@ -34,7 +37,9 @@ namespace {
 // Copies the app's captured output to vigil's own stdout/stderr and hands out whole lines.
 class OutputRelay {
 public:
-    OutputRelay(int stream, int fd, SessionHooks* hooks) : stream_(stream), fd_(fd), hooks_(hooks) {}
+    using LineFn = std::function<void(std::string_view)>;
+    OutputRelay(int stream, int fd, SessionHooks* hooks, LineFn on_line)
+        : stream_(stream), fd_(fd), hooks_(hooks), on_line_(std::move(on_line)) {}
 
     // Returns false at EOF.
     bool pump() {
@@ -83,11 +88,13 @@ private:
         }
     }
     void emit() {
+        if (on_line_) on_line_(line_);
         if (hooks_) hooks_->output_line(stream_, line_);
         line_.clear();
     }
     int stream_, fd_;
     SessionHooks* hooks_;
+    LineFn on_line_;
     std::string line_;
 };
 
@@ -130,23 +137,37 @@ SignalOrigin signal_origin(int code, pid_t sender, pid_t self, bool pid1,
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// What belongs to one run of the app; a restart starts a fresh one.
+struct Run {
+    SpawnResult app;
+    Clock::time_point started{};
+    std::optional<int> status;  // the app's wait status once it ended
+    bool unhealthy = false;     // vigil stopped it after failed health checks
+    bool cleaning_up = false;   // leftovers were sent SIGTERM
+    int stop_timer = -1, leftovers_timer = -1;
+    std::vector<std::unique_ptr<OutputRelay>> relays;
+    std::unique_ptr<PhaseTracker> tracker;
+    std::unique_ptr<HealthMonitor> health;
+};
+
 class Supervisor {
 public:
     Supervisor(EventLoop& loop, const SpawnResult& app, const SuperviseOptions& o, SessionHooks* hooks)
-        : loop_(loop), app_(app), o_(o), hooks_(hooks), pid1_(getpid() == 1) {}
+        : loop_(loop), first_(app), o_(o), hooks_(hooks), pid1_(getpid() == 1) {}
 
     int run() {
         if (!pid1_) become_subreaper();
         open_signalfd();
-        relay_output(1, app_.stdout_fd);
-        relay_output(2, app_.stderr_fd);
-        if (hooks_) hooks_->started(loop_, app_);
+        begin_run(first_);
         reap();  // the app may have ended before the loop started
         if (!done_) loop_.run();
         if (ignored_suppressed_ > 0)
             spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
                          ignored_suppressed_);
-        for (auto& r : relays_) r->drain();
+        end_run_io();
+        if (o_.ready_file) o_.ready_file->remove();
         if (hooks_) hooks_->finished();
         return exit_code();
     }
@@ -160,30 +181,110 @@ private:
     }
 
     void open_signalfd() {
-        sigset_t all;
-        sigfillset(&all);
-        sfd_ = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sfd_ < 0) throw_errno("signalfd");
-        loop_.watch(sfd_, EPOLLIN, [this](uint32_t) { read_signals(); }, 1);
+        sfd_ = loop_.watch_signals([this](const signalfd_siginfo& si) { on_signal(si); });
+    }
+
+    AuditSink* audit() {
+        AuditSink* a = hooks_ ? hooks_->audit_sink() : nullptr;
+        return a ? a : o_.audit.get();
+    }
+
+    void audit_notice(const std::string& rule, const std::string& decision, const std::string& reason,
+                      AuditOutcome outcome = AuditOutcome::Info) {
+        AuditSink* a = audit();
+        if (!a) return;
+        AuditEvent ev;
+        ev.kind = AuditKind::Notice;
+        ev.pid = run_.app.pid;
+        ev.rule = rule;
+        ev.decision = decision;
+        ev.outcome = outcome;
+        ev.reason = reason;
+        a->write(ev);
+    }
+
+    // ---- one run ----
+
+    void begin_run(const SpawnResult& app) {
+        run_ = Run{};
+        run_.app = app;
+        run_.started = Clock::now();
+        relay_output(1, app.stdout_fd);
+        relay_output(2, app.stderr_fd);
+        if (hooks_) hooks_->started(loop_, app);
+        if (o_.ready) {
+            run_.tracker = std::make_unique<PhaseTracker>(
+                *o_.ready, [this](Phase p, const std::string& why) { on_phase(p, why); });
+            run_.tracker->start(loop_, app.pid);
+        } else {
+            outward_ready("the app started (no readiness condition)");
+        }
+    }
+
+    void on_phase(Phase p, const std::string& why) {
+        if (hooks_) hooks_->phase_changed(p, why);
+        if (p == Phase::Ready) outward_ready(why);
+    }
+
+    // The app is ready: tell the outside, and start watching its health.
+    void outward_ready(const std::string& why) {
+        if (stopping_ || run_.status) return;
+        if (o_.ready_file) o_.ready_file->create("ready: " + why + "\n");
+        if (o_.sd_notify)
+            o_.sd_notify->send("READY=1\nSTATUS=" + why + "\nMAINPID=" + std::to_string(getpid()));
+        if (o_.settings.health && !run_.health) {
+            run_.health = std::make_unique<HealthMonitor>(
+                loop_, *o_.settings.health, [this](const std::string& why) { on_unhealthy(why); });
+            run_.health->start();
+        }
+    }
+
+    void on_unhealthy(const std::string& why) {
+        if (run_.status || stopping_) return;
+        run_.unhealthy = true;
+        bool restart = o_.settings.restart.mode != RestartMode::No && o_.respawn;
+        spdlog::warn("the app is unhealthy: {}; stopping it{}", why, restart ? " (restart policy decides next)" : "");
+        audit_notice("supervise.health", "stop", "unhealthy: " + why, AuditOutcome::Denied);
+        if (o_.ready_file) o_.ready_file->remove();
+        int sig = rewritten(SIGTERM);
+        forward(sig > 0 ? sig : SIGTERM);
+        arm_stop_timer();
     }
 
     void relay_output(int stream, int fd) {
         if (fd < 0) return;
-        auto relay = std::make_unique<OutputRelay>(stream, fd, hooks_);
+        auto relay = std::make_unique<OutputRelay>(stream, fd, hooks_, [this](std::string_view line) {
+            if (run_.tracker) run_.tracker->output_line(line);
+        });
         OutputRelay* r = relay.get();
-        relays_.push_back(std::move(relay));
+        run_.relays.push_back(std::move(relay));
         loop_.watch(fd, EPOLLIN, [this, r](uint32_t) {
             if (!r->pump()) loop_.unwatch(r->fd());
         });
     }
 
-    void read_signals() {
-        signalfd_siginfo si;
-        for (;;) {
-            ssize_t n = read(sfd_, &si, sizeof si);
-            if (n != sizeof si) return;  // EAGAIN: drained
-            on_signal(si);
+    // After the last process of a run is gone: what is still in the pipes is its last words.
+    void end_run_io() {
+        for (auto& r : run_.relays) {
+            r->drain();
+            loop_.unwatch(r->fd());
+            close(r->fd());
         }
+        run_.relays.clear();
+        for (int* t : {&run_.stop_timer, &run_.leftovers_timer}) {
+            if (*t >= 0) loop_.cancel_timer(*t);
+            *t = -1;
+        }
+        if (run_.tracker) run_.tracker->stop();
+        run_.health.reset();
+    }
+
+    // ---- signals ----
+
+    // What -r/--rewrite-signal makes of sig: another signal, or 0 to drop it.
+    int rewritten(int sig) const {
+        auto it = o_.settings.rewrite_signals.find(sig);
+        return it == o_.settings.rewrite_signals.end() ? sig : it->second;
     }
 
     void on_signal(const signalfd_siginfo& si) {
@@ -198,21 +299,49 @@ private:
             log_ignored(sig, si, origin);
             return;
         }
-        if (app_status_) {
-            if (sig == SIGTERM || sig == SIGINT) kill_remaining(SIGKILL);
+        int to = rewritten(sig);
+        if (to == 0) {
+            spdlog::debug("signal {} dropped (--rewrite-signal {}:0)", sig, sig);
             return;
         }
-        spdlog::debug("forwarding signal {} to the app", sig);
-        forward(sig);
+        bool stop = sig == SIGTERM || sig == SIGINT;
+        if (stop) begin_stopping();
+        if (backoff_timer_ >= 0) {
+            // Between two runs: nothing to forward to; a stop request ends vigil here.
+            if (stop) {
+                spdlog::info("signal {} during the restart back-off: not restarting", sig);
+                loop_.cancel_timer(backoff_timer_);
+                backoff_timer_ = -1;
+                audit_notice("supervise.restart", "exit", "signal " + std::to_string(sig) +
+                                                             " during the back-off: restart cancelled");
+                finish();
+            }
+            return;
+        }
+        if (run_.status) {
+            if (stop) kill_remaining(SIGKILL);
+            return;
+        }
+        if (to != sig) spdlog::debug("forwarding signal {} to the app as {}", sig, to);
+        else spdlog::debug("forwarding signal {} to the app", sig);
+        forward(to);
         // Ctrl-C typed on the terminal (SI_KERNEL) is the user talking to the app, which has no
         // terminal of its own to get it from: a REPL that catches it must live on. A SIGINT or
         // SIGTERM that someone sent is a request to stop, with the stop timeout behind it.
         bool typed = sig == SIGINT && si.ssi_code == SI_KERNEL;
-        if ((sig == SIGTERM || sig == SIGINT) && !typed && stop_timer_ < 0) arm_stop_timer();
+        if (stop && !typed && run_.stop_timer < 0) arm_stop_timer();
+    }
+
+    // A stop request: no restart follows, and the outside hears that the app is going away.
+    void begin_stopping() {
+        if (stopping_) return;
+        stopping_ = true;
+        if (o_.ready_file) o_.ready_file->remove();
+        if (o_.sd_notify) o_.sd_notify->send("STOPPING=1");
     }
 
     void log_ignored(int sig, const signalfd_siginfo& si, SignalOrigin origin) {
-        auto now = std::chrono::steady_clock::now();
+        auto now = Clock::now();
         if (now - ignored_window_ >= std::chrono::seconds(1)) {
             if (ignored_suppressed_ > 0)
                 spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
@@ -237,37 +366,41 @@ private:
 
     void forward(int sig) {
         if (o_.forward_to_group) {
-            if (kill(-app_.pid, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-{}, {}): {}", app_.pid, sig, strerror(errno));
+            if (kill(-run_.app.pid, sig) < 0 && errno != ESRCH)
+                spdlog::warn("kill(-{}, {}): {}", run_.app.pid, sig, strerror(errno));
             return;
         }
         // Through the pidfd: a recycled pid can never receive a signal meant for the app.
-        if (syscall(SYS_pidfd_send_signal, app_.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
+        if (syscall(SYS_pidfd_send_signal, run_.app.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
             spdlog::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
     }
 
     void arm_stop_timer() {
+        if (run_.stop_timer >= 0) return;
         auto ms = std::chrono::milliseconds(o_.settings.stop_timeout_ms);
-        stop_timer_ = loop_.add_timer(ms, [this] {
-            if (app_status_) return;
+        run_.stop_timer = loop_.add_timer(ms, [this] {
+            run_.stop_timer = -1;
+            if (run_.status) return;
             spdlog::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
             forward(SIGKILL);
         });
     }
+
+    // ---- reaping, the end of a run, restarts ----
 
     void reap() {
         for (;;) {
             int status;
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid > 0) {
-                if (pid == app_.pid) on_app_exit(status);
+                if (pid == run_.app.pid && !run_.status) on_app_exit(status);
                 else spdlog::debug("reaped pid {} (status {:#x})", pid, status);
                 continue;
             }
             if (pid < 0 && errno == EINTR) continue;
-            if (pid < 0 && errno == ECHILD && app_status_) {
-                done_ = true;
-                loop_.stop();
-            } else if (pid == 0 && app_status_ && !cleaning_up_) {
+            if (pid < 0 && errno == ECHILD && run_.status && backoff_timer_ < 0 && !done_) {
+                run_over();
+            } else if (pid == 0 && run_.status && !run_.cleaning_up) {
                 stop_leftovers();
             }
             return;
@@ -275,18 +408,71 @@ private:
     }
 
     void on_app_exit(int status) {
-        app_status_ = status;
-        if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", app_.pid, WTERMSIG(status));
-        else spdlog::debug("app (pid {}) exited with {}", app_.pid, WEXITSTATUS(status));
+        run_.status = status;
+        if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", run_.app.pid, WTERMSIG(status));
+        else spdlog::debug("app (pid {}) exited with {}", run_.app.pid, WEXITSTATUS(status));
+        if (run_.app.pidfd >= 0) close(run_.app.pidfd);
+        run_.app.pidfd = -1;
+        if (o_.ready_file) o_.ready_file->remove();
+        if (run_.tracker) run_.tracker->stop();
+        run_.health.reset();
         if (hooks_) hooks_->app_exited(status);
+    }
+
+    // Every process of the run is gone: stop here, or start the app again after a back-off.
+    void run_over() {
+        end_run_io();
+        if (!o_.respawn || o_.settings.restart.mode == RestartMode::No) return finish();
+        AppEnding ending;
+        ending.wait_status = *run_.status;
+        ending.ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - run_.started);
+        ending.unhealthy = run_.unhealthy;
+        ending.stop_requested = stopping_;
+        RestartDecision d = decide_restart(o_.settings.restart, streak_, ending, o_.settings.remap_exit);
+        streak_ = d.streak;
+        if (!d.restart) {
+            spdlog::info("the app {}: not restarting ({})", d.reason, d.verdict);
+            audit_notice("supervise.restart", "exit", d.reason + "; not restarted: " + d.verdict);
+            return finish();
+        }
+        ++restarts_;
+        spdlog::warn("the app {}: {}", d.reason, d.verdict);
+        audit_notice("supervise.restart", "restart", d.reason + "; " + d.verdict);
+        if (o_.sd_notify) o_.sd_notify->send("STATUS=restarting: " + d.reason);
+        if (hooks_) hooks_->restarting();
+        backoff_timer_ = loop_.add_timer(d.delay, [this] {
+            backoff_timer_ = -1;
+            relaunch();
+        });
+    }
+
+    void relaunch() {
+        SpawnResult app;
+        try {
+            app = o_.respawn();
+        } catch (const Error& e) {
+            // The command could not start again (gone, not executable, a set-up step failed):
+            // an ending like any other, counted against the restart limit.
+            spdlog::error("restart failed: {}", e.what());
+            run_ = Run{};
+            run_.started = Clock::now();
+            run_.status = (e.code & 0xff) << 8;
+            audit_notice("supervise.restart", "failed", std::string("restart failed: ") + e.what());
+            return run_over();
+        }
+        begin_run(app);
+        reap();
     }
 
     // vigil never leaves orphans behind: whatever the app left running is stopped too.
     // (Only called when children remain, so the common case costs no /proc scan.)
     void stop_leftovers() {
-        cleaning_up_ = true;
+        run_.cleaning_up = true;
         kill_remaining(SIGTERM);
-        loop_.add_timer(std::chrono::milliseconds(o_.settings.stop_timeout_ms), [this] { kill_remaining(SIGKILL); });
+        run_.leftovers_timer = loop_.add_timer(std::chrono::milliseconds(o_.settings.stop_timeout_ms), [this] {
+            run_.leftovers_timer = -1;
+            kill_remaining(SIGKILL);
+        });
     }
 
     void kill_remaining(int sig) {
@@ -299,10 +485,15 @@ private:
             if (kill(p, sig) == 0) spdlog::debug("sent signal {} to leftover pid {}", sig, p);
     }
 
+    void finish() {
+        done_ = true;
+        loop_.stop();
+    }
+
     int exit_code() const {
         int code = kExitVigilError;
-        if (app_status_) {
-            int st = *app_status_;
+        if (run_.status) {
+            int st = *run_.status;
             code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
         const auto& remap = o_.settings.remap_exit;
@@ -311,17 +502,17 @@ private:
     }
 
     EventLoop& loop_;
-    SpawnResult app_;
+    SpawnResult first_;
     SuperviseOptions o_;
     SessionHooks* hooks_;
     bool pid1_;
     int sfd_ = -1;
-    int stop_timer_ = -1;
     bool done_ = false;
-    bool cleaning_up_ = false;
-    std::optional<int> app_status_;
-    std::vector<std::unique_ptr<OutputRelay>> relays_;
-    std::chrono::steady_clock::time_point ignored_window_{};
+    bool stopping_ = false;
+    Run run_;
+    int streak_ = 0, restarts_ = 0;
+    int backoff_timer_ = -1;
+    Clock::time_point ignored_window_{};
     int ignored_logged_ = 0;
     int ignored_suppressed_ = 0;
 };

@@ -1,6 +1,10 @@
 // Escapers and strict number parsing for text vigil writes from app-controlled bytes.
 #include "vigil/text.hpp"
 
+#include <signal.h>
+#include <cstring>
+#include <utility>
+
 #include <limits>
 
 namespace vigil::text {
@@ -209,6 +213,55 @@ std::optional<long long> parse_integer(std::string_view s, long long lo, long lo
     long long v = negative ? static_cast<long long>(0 - *magnitude) : static_cast<long long>(*magnitude);
     if (v < lo || v > hi) return std::nullopt;
     return v;
+}
+
+std::optional<int> parse_duration_ms(std::string_view s) {
+    size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    auto value = parse_unsigned(s.substr(0, digits), 10);
+    if (!value) return std::nullopt;
+    std::string_view unit = s.substr(digits);
+    uint64_t scale = 0;
+    if (unit.empty() || unit == "s") scale = 1000;
+    else if (unit == "ms") scale = 1;
+    else if (unit == "m") scale = 60000;
+    else return std::nullopt;
+    if (*value > 86400000ULL / scale) return std::nullopt;  // a day is plenty
+    return static_cast<int>(*value * scale);
+}
+
+std::optional<int> parse_signal(std::string_view s) {
+    std::string name;
+    for (char c : s) name.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
+    if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
+    int rtmin = SIGRTMIN, rtmax = SIGRTMAX;
+    if (auto n = parse_unsigned(name, 10)) {
+        if (*n >= 1 && *n <= static_cast<uint64_t>(rtmax)) return static_cast<int>(*n);
+        return std::nullopt;
+    }
+    for (int sig = 1; sig < rtmin; ++sig)
+        if (const char* abbrev = sigabbrev_np(sig); abbrev && name == abbrev) return sig;
+    for (auto [base, value] : {std::pair<const char*, int>{"RTMIN", rtmin}, {"RTMAX", rtmax}}) {
+        std::string_view rest(name);
+        if (rest.substr(0, 5) != base) continue;
+        rest.remove_prefix(5);
+        if (rest.empty()) return value;
+        if (rest.size() < 2 || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
+        auto off = parse_unsigned(rest.substr(1), 10);
+        if (!off) return std::nullopt;
+        long long sig = value + (rest[0] == '+' ? 1 : -1) * static_cast<long long>(*off);
+        if (sig < rtmin || sig > rtmax) return std::nullopt;
+        return static_cast<int>(sig);
+    }
+    return std::nullopt;
+}
+
+std::string signal_name(int sig) {
+    int rtmin = SIGRTMIN, rtmax = SIGRTMAX;
+    if (sig >= rtmin && sig <= rtmax)
+        return sig == rtmin ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(sig - rtmin);
+    if (const char* abbrev = sig > 0 ? sigabbrev_np(sig) : nullptr) return std::string("SIG") + abbrev;
+    return std::to_string(sig);
 }
 
 }  // namespace vigil::text

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,12 @@ inline SessionRun run_session(const vigil::Profile& profile, vigil::NotifyConfig
         if (pidfd < 0) throw std::runtime_error("pidfd_open");
         if (setup) setup(loop);
         session.started(loop, spawned);
+        // The supervisor owns the phase probes and tells the session (SessionHooks::phase_changed).
+        std::optional<vigil::PhaseTracker> phases;
+        if (profile.ready) {
+            phases.emplace(*profile.ready, [&](vigil::Phase p, const std::string& why) { session.phase_changed(p, why); });
+            phases->start(loop, child.pid);
+        }
         loop.watch(pidfd, EPOLLIN, [&](uint32_t) { loop.stop(); });
         bool timed_out = false;
         loop.add_timer(std::chrono::milliseconds(timeout_ms), [&] {
@@ -96,6 +103,7 @@ inline SessionRun run_session(const vigil::Profile& profile, vigil::NotifyConfig
         if (timed_out) kill(child.pid, SIGKILL);
         result.exit_code = child.wait();
         close(pidfd);
+        if (phases) phases->stop();
         session.finished();
     }
     std::ifstream in(audit_path);
