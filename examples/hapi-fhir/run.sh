@@ -32,9 +32,10 @@ java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 export HAPI_DATA_DIR=${HAPI_DATA_DIR:-$out/data}
 export HAPI_HTTP_PORT=$port
 mkdir -p "$HAPI_DATA_DIR" "$out/extra-classes"
-# A small JVM: serial GC (no parallel GC threads on 2 shared cores), bounded heap, metaspace
-# and code cache, no hsperfdata file in /tmp.
-opts=${HAPI_JAVA_OPTS:--Xms128m -Xmx768m -XX:+UseSerialGC -XX:MaxMetaspaceSize=320m -XX:ReservedCodeCacheSize=128m -XX:-UsePerfData -Xss512k}
+# A small JVM for a shared 2-core machine: serial GC (no parallel GC threads), only the C1 JIT
+# (HAPI's start-up spends most of its CPU compiling; C2 buys peak speed this machine cannot
+# use), bounded heap, metaspace and code cache, no hsperfdata file in /tmp.
+opts=${HAPI_JAVA_OPTS:--Xms128m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=320m -XX:ReservedCodeCacheSize=128m -XX:-UsePerfData -Xss512k}
 cd "$out"
 # shellcheck disable=SC2086 # opts is a list of words
 exec "$java" $opts --class-path "$out/main.war" \

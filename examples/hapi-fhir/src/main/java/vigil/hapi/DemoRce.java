@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.HttpStatus;
@@ -23,7 +24,8 @@ import org.springframework.web.bind.annotation.RestController;
  * deserialisation gadget) does once it runs inside the JVM: start a shell command, open an
  * outbound TCP connection, open a listening socket (a bind shell). It reports what happened
  * instead of hiding failures, so that tests can show that vigil turns each into an error.
- * Request: {"command": "shell command", "connect": "host:port", "listen": port}, all optional.
+ * Request: {"command": "shell command", "argv": ["/path", "arg"...], "connect": "host:port",
+ * "listen": port}, all optional ("argv" runs a program without a shell, as in a distroless image).
  */
 @RestController
 public class DemoRce {
@@ -39,7 +41,9 @@ public class DemoRce {
         }
         Map<String, Object> report = new LinkedHashMap<>();
         if (request.get("command") != null) {
-            report.put("exec", exec(String.valueOf(request.get("command"))));
+            report.put("exec", exec(List.of("/bin/sh", "-c", String.valueOf(request.get("command")))));
+        } else if (request.get("argv") instanceof List<?> argv && !argv.isEmpty()) {
+            report.put("exec", exec(argv.stream().map(String::valueOf).toList()));
         }
         if (request.get("connect") != null) {
             report.put("connect", connect(String.valueOf(request.get("connect"))));
@@ -50,14 +54,14 @@ public class DemoRce {
         return ResponseEntity.ok(report);
     }
 
-    private static Map<String, Object> exec(String command) {
+    private static Map<String, Object> exec(List<String> command) {
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("command", command);
+        result.put("command", String.join(" ", command));
         File output = null;
         try {
             output = File.createTempFile("demo-rce", ".out");
             // Output to a file so that a command that never ends cannot block on a pipe.
-            Process process = new ProcessBuilder("/bin/sh", "-c", command)
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(output).start();
             boolean finished = process.waitFor(EXEC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (!finished) {

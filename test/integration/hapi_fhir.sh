@@ -1,0 +1,146 @@
+#!/bin/bash
+# HAPI FHIR (examples/hapi-fhir: HAPI 8.8.0 JPA server, Spring Boot, H2 on disk) under its shipped
+# profile profiles/hapi-fhir.toml, as PID 1 of a fresh PID namespace:
+#   1. builds the example (cached in $BUILD/hapi-fhir: the first build downloads from Maven
+#      Central, later ones reuse the war), runs it under `vigil run -p profiles/hapi-fhir.toml`
+#      with the remote-code-execution demo endpoint enabled;
+#   2. readiness comes from HAPI's own start-up line (the audit's phase event);
+#   3. the verification workload (examples/hapi-fhir/verify.py, not the one the profile was
+#      learned under) gets right answers, with zero denials in the audit trail;
+#   4. the attacker's moves after start-up, through the demo endpoint: a shell command (execve),
+#      an outbound connection (to a TEST-NET address and to loopback's SSH port) and a bind
+#      shell (bind/listen) are all refused, and audited as denials in the ready phase;
+#   5. SIGTERM to vigil stops HAPI gracefully; vigil exits 0 (143 remapped).
+# JAVA_HOME picks the JDK (default 17; the profile is also checked on Temurin 25 by hand).
+# labels: integration;e2e;jvm;java
+# timeout: 1500
+set -uo pipefail
+
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$SRC/build}
+VIGIL=${VIGIL:-$BUILD/vigil}
+app=$SRC/examples/hapi-fhir
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+die() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"; }
+
+for cmd in python3 curl mvn unshare; do
+    command -v "$cmd" >/dev/null || die "$cmd is not installed (see .ci/install-deps)"
+done
+[ -x "$VIGIL" ] || die "no vigil binary at $VIGIL"
+
+work=$(mktemp -d /tmp/hapi_fhir_test.XXXXXX)
+chmod 755 "$work"
+vigil_pid=
+cleanup() {
+    if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
+        kill -KILL "$vigil_pid" 2>/dev/null
+        wait "$vigil_pid" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "build (cached in $BUILD/hapi-fhir)"
+"$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
+"$VIGIL" check "$SRC/profiles/hapi-fhir.toml" >/dev/null || die "profiles/hapi-fhir.toml does not check"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port/fhir
+audit=$work/audit.jsonl
+export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
+
+step "start HAPI under vigil (port $port)"
+unshare --pid --fork --mount-proc --kill-child \
+    "$VIGIL" run -p "$SRC/profiles/hapi-fhir.toml" --audit "$audit" -- \
+    "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
+vigil_pid=$!
+started=$SECONDS
+until curl -sf -o /dev/null -m 10 "$base/metadata"; do
+    if ! kill -0 "$vigil_pid" 2>/dev/null; then
+        tail -40 "$work/hapi.log" >&2
+        die "vigil exited during HAPI's start-up (log above)"
+    fi
+    [ $((SECONDS - started)) -lt 900 ] || { tail -20 "$work/hapi.log" >&2; die "no answer on $base/metadata after 900 s"; }
+    sleep 2
+done
+echo "HAPI answered after $((SECONDS - started)) s"
+
+# count_events PYTHON_CONDITION: audit events (JSON lines) for which the condition on e holds.
+count_events() {
+    python3 - "$audit" "$1" <<'EOF'
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if eval(sys.argv[2], {"json": json}, {"e": e}):
+        n += 1
+print(n)
+EOF
+}
+denials='e.get("outcome") in ("denied", "killed")'
+
+step "readiness on HAPI's start-up line"
+for _ in $(seq 60); do
+    [ "$(count_events 'e.get("event") == "phase" and e.get("phase") == "ready"')" -ge 1 ] && break
+    sleep 1
+done
+[ "$(count_events 'e.get("event") == "phase" and e.get("phase") == "ready"')" -ge 1 ] \
+    || fail "no ready phase event in the audit trail although HAPI answers"
+grep -qE 'Started [A-Za-z]+ in [0-9.]+ seconds' "$work/hapi.log" || fail "no Spring Boot start-up line in HAPI's log"
+
+step "verification workload"
+python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
+    || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
+tail -3 "$work/verify.log"
+n=$(count_events "$denials")
+if [ "$n" -ne 0 ]; then
+    fail "$n denials in the audit trail for legitimate traffic:"
+    grep -E '"outcome":"(denied|killed)"' "$audit" | head -10 >&2
+fi
+
+step "the attacker's moves after start-up (demo RCE endpoint)"
+rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+    -d '{"command": "id > /tmp/pwned", "connect": "203.0.113.7:4444", "listen": 0}')
+echo "demo-rce: $rce"
+python3 - "$rce" <<'EOF' || fail "the RCE demo's exec, connect or listen was not refused"
+import json, sys
+r = json.loads(sys.argv[1])
+assert not r["exec"]["ok"] and "Operation not permitted" in r["exec"]["error"], r["exec"]
+assert not r["connect"]["ok"], r["connect"]
+assert not r["listen"]["ok"], r["listen"]
+EOF
+rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+    -d '{"connect": "127.0.0.1:22"}')
+python3 - "$rce" <<'EOF' || fail "a loopback connection to port 22 was not refused: $rce"
+import json, sys
+assert not json.loads(sys.argv[1])["connect"]["ok"]
+EOF
+[ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "execve" and e.get("phase") == "ready"')" -ge 1 ] \
+    || fail "no denied execve in the ready phase in the audit trail"
+[ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and "203.0.113.7" in json.dumps(e)')" -ge 1 ] \
+    || fail "no denied connect to 203.0.113.7 in the audit trail"
+[ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") in ("bind", "listen")')" -ge 1 ] \
+    || fail "no denied bind/listen in the audit trail"
+curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering after the refused attack"
+
+step "SIGTERM: graceful stop"
+kill -TERM "$vigil_pid"
+status=0
+wait "$vigil_pid" || status=$?
+vigil_pid=
+[ "$status" -eq 0 ] || fail "vigil exited $status after SIGTERM, expected 0 (143 remapped)"
+grep -q 'Graceful shutdown\|Commencing graceful shutdown' "$work/hapi.log" || fail "no graceful Spring Boot shutdown in the log"
+[ "$(count_events 'e.get("event") == "summary"')" -ge 1 ] || fail "no audit summary at exit"
+
+if [ "$failures" -ne 0 ]; then
+    echo "--- HAPI log (tail)" >&2
+    tail -30 "$work/hapi.log" >&2
+    echo "hapi_fhir: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "hapi_fhir: all checks passed"

@@ -1,0 +1,152 @@
+#!/bin/bash
+# HAPI FHIR with PostgreSQL, the production-shaped variant, under profiles/hapi-fhir-postgres.toml:
+#   1. starts Debian's PostgreSQL itself: initdb in a temp dir as the unprivileged user nobody,
+#      listening on 127.0.0.1 only, on a free port;
+#   2. runs HAPI (the example's war, cached in $BUILD/hapi-fhir) against it under vigil, with the
+#      shipped profile plus a one-table layer that points the egress allow-list at this test's
+#      database port (the shipped file says 127.0.0.1:5432);
+#   3. the verification workload passes with zero denials, and the rows are in PostgreSQL;
+#   4. egress other than the database is refused after start-up: the demo endpoint's connects to
+#      loopback's SSH port and to a TEST-NET address fail and are audited; the database port
+#      itself stays reachable (HAPI keeps answering).
+# labels: integration;e2e;jvm;java
+# timeout: 1500
+set -uo pipefail
+
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$SRC/build}
+VIGIL=${VIGIL:-$BUILD/vigil}
+app=$SRC/examples/hapi-fhir
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+die() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"; }
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || die "PostgreSQL is not installed (apt-get install -y postgresql)"
+for cmd in python3 curl mvn unshare setpriv; do
+    command -v "$cmd" >/dev/null || die "$cmd is not installed"
+done
+[ -x "$VIGIL" ] || die "no vigil binary at $VIGIL"
+
+work=$(mktemp -d /tmp/hapi_postgres_test.XXXXXX)
+chmod 755 "$work"
+vigil_pid=
+pg() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+cleanup() {
+    if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
+        kill -KILL "$vigil_pid" 2>/dev/null
+        wait "$vigil_pid" 2>/dev/null
+    fi
+    [ -f "$work/pg/postmaster.pid" ] && pg "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "build (cached in $BUILD/hapi-fhir)"
+"$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
+"$VIGIL" check "$SRC/profiles/hapi-fhir-postgres.toml" >/dev/null || die "profiles/hapi-fhir-postgres.toml does not check"
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pgport=$(free_port)
+port=$(free_port)
+
+step "PostgreSQL on 127.0.0.1:$pgport (as nobody, in $work/pg)"
+mkdir -p "$work/pg" "$work/pgsock" && chown nobody:nogroup "$work/pg" "$work/pgsock"
+pg "$pgbin/initdb" -D "$work/pg" -U hapi --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 \
+    || { cat "$work/initdb.log" >&2; die "initdb failed"; }
+pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pgsock/postgres.log" -w -t 120 \
+    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $work/pgsock -c fsync=off" start >/dev/null \
+    || { cat "$work/pgsock/postgres.log" >&2; die "PostgreSQL did not start"; }
+pg "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U hapi hapi || die "createdb failed"
+psql_q() { pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U hapi -d hapi -Atc "$1"; }
+
+# The shipped profile, with the allow-list moved to this test's port (the only difference).
+python3 - "$SRC/profiles/hapi-fhir-postgres.toml" "$pgport" >"$work/profile.toml" <<'EOF' || die "cannot derive the test layer"
+import re, sys
+src, port = sys.argv[1], sys.argv[2]
+text = open(src).read()
+if "127.0.0.1/32:5432" not in text:
+    sys.exit("the shipped profile has no 127.0.0.1/32:5432 entry to move")
+print(f'include = ["{src}"]\n')
+table = re.search(r"^\[notify\.connect\]\n(.*?)(?=^\[|\Z)", text, re.S | re.M).group(0)
+print(table.replace("127.0.0.1/32:5432", f"127.0.0.1/32:{port}"))
+EOF
+"$VIGIL" check "$work/profile.toml" >/dev/null || { cat "$work/profile.toml" >&2; die "the test layer does not check"; }
+
+base=http://127.0.0.1:$port/fhir
+audit=$work/audit.jsonl
+export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
+export SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$pgport/hapi" SPRING_DATASOURCE_USERNAME=hapi SPRING_DATASOURCE_PASSWORD=
+export HIBERNATE_DIALECT=ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect
+
+step "start HAPI under vigil (port $port, database port $pgport)"
+unshare --pid --fork --mount-proc --kill-child \
+    "$VIGIL" run -p "$work/profile.toml" --audit "$audit" -- \
+    "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
+vigil_pid=$!
+started=$SECONDS
+until curl -sf -o /dev/null -m 10 "$base/metadata"; do
+    if ! kill -0 "$vigil_pid" 2>/dev/null; then
+        tail -40 "$work/hapi.log" >&2
+        die "vigil exited during HAPI's start-up (log above)"
+    fi
+    [ $((SECONDS - started)) -lt 900 ] || { tail -20 "$work/hapi.log" >&2; die "no answer on $base/metadata after 900 s"; }
+    sleep 2
+done
+echo "HAPI answered after $((SECONDS - started)) s"
+grep -q 'HapiFhirPostgresDialect\|PostgreSQL' "$work/hapi.log" || fail "HAPI's log does not mention PostgreSQL"
+
+count_events() {
+    python3 - "$audit" "$1" <<'EOF'
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if eval(sys.argv[2], {"json": json}, {"e": e}):
+        n += 1
+print(n)
+EOF
+}
+denials='e.get("outcome") in ("denied", "killed")'
+
+step "verification workload"
+python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
+    || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
+tail -3 "$work/verify.log"
+n=$(count_events "$denials")
+if [ "$n" -ne 0 ]; then
+    fail "$n denials in the audit trail for legitimate traffic:"
+    grep -E '"outcome":"(denied|killed)"' "$audit" | head -10 >&2
+fi
+rows=$(psql_q "select count(*) from hfj_resource where res_type = 'Patient'" 2>&1)
+[ "${rows:-0}" -ge 6 ] 2>/dev/null || fail "PostgreSQL holds '$rows' Patient rows, expected at least 6"
+
+step "egress other than the database is refused"
+for target in 127.0.0.1:22 203.0.113.7:5432 "127.0.0.1:$port"; do
+    rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+        -d "{\"connect\": \"$target\"}")
+    python3 -c 'import json, sys; assert not json.loads(sys.argv[1])["connect"]["ok"]' "$rce" \
+        || fail "the connect to $target was not refused: $rce"
+done
+[ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and "203.0.113.7" in json.dumps(e)')" -ge 1 ] \
+    || fail "no denied connect to 203.0.113.7 in the audit trail"
+curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering (its database connections?)"
+
+step "SIGTERM: graceful stop"
+kill -TERM "$vigil_pid"
+status=0
+wait "$vigil_pid" || status=$?
+vigil_pid=
+[ "$status" -eq 0 ] || fail "vigil exited $status after SIGTERM, expected 0 (143 remapped)"
+
+if [ "$failures" -ne 0 ]; then
+    echo "--- HAPI log (tail)" >&2
+    tail -30 "$work/hapi.log" >&2
+    echo "hapi_postgres: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "hapi_postgres: all checks passed"
