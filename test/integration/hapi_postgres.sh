@@ -1,10 +1,9 @@
 #!/bin/bash
 # HAPI FHIR with PostgreSQL, the production-shaped variant, under profiles/hapi-fhir-postgres.toml:
-#   1. starts Debian's PostgreSQL itself: initdb in a temp dir as the unprivileged user nobody,
-#      listening on 127.0.0.1 only, on a free port;
-#   2. runs HAPI (the example's war, cached in $BUILD/hapi-fhir) against it under vigil, with the
-#      shipped profile plus a one-table layer that points the egress allow-list at this test's
-#      database port (the shipped file says 127.0.0.1:5432);
+#   1. makes a network namespace of its own (loopback only) and starts Debian's PostgreSQL in it:
+#      initdb in a temp dir as the unprivileged user nobody, listening on 127.0.0.1:5432;
+#   2. runs HAPI (the example's war, cached in $BUILD/hapi-fhir) against it under vigil with the
+#      shipped profile, unchanged, in the same namespace on 127.0.0.1:8080;
 #   3. the verification workload passes with zero denials, and the rows are in PostgreSQL;
 #   4. egress other than the database is refused after start-up: the demo endpoint's connects to
 #      loopback's SSH port and to a TEST-NET address fail and are audited; the database port
@@ -24,7 +23,7 @@ step() { echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || die "PostgreSQL is not installed (apt-get install -y postgresql)"
-for cmd in python3 curl mvn unshare setpriv; do
+for cmd in python3 curl mvn unshare nsenter ip setpriv; do
     command -v "$cmd" >/dev/null || die "$cmd is not installed"
 done
 [ -x "$VIGIL" ] || die "no vigil binary at $VIGIL"
@@ -32,13 +31,16 @@ done
 work=$(mktemp -d /tmp/hapi_postgres_test.XXXXXX)
 chmod 755 "$work"
 vigil_pid=
-pg() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+netns_pid=
+inns() { nsenter --net="/proc/$netns_pid/ns/net" -- "$@"; }
+pg() { inns setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 cleanup() {
     if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
         kill -KILL "$vigil_pid" 2>/dev/null
         wait "$vigil_pid" 2>/dev/null
     fi
     [ -f "$work/pg/postmaster.pid" ] && pg "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+    [ -n "$netns_pid" ] && kill -KILL "$netns_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,9 +49,12 @@ step "build (cached in $BUILD/hapi-fhir)"
 "$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
 "$VIGIL" check "$SRC/profiles/hapi-fhir-postgres.toml" >/dev/null || die "profiles/hapi-fhir-postgres.toml does not check"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pgport=$(free_port)
-port=$(free_port)
+unshare --net sleep 3600 &
+netns_pid=$!
+sleep 0.2
+inns ip link set lo up || die "cannot bring up loopback in the test's network namespace"
+pgport=5432
+port=8080
 
 step "PostgreSQL on 127.0.0.1:$pgport (as nobody, in $work/pg)"
 mkdir -p "$work/pg" "$work/pgsock" && chown nobody:nogroup "$work/pg" "$work/pgsock"
@@ -61,19 +66,6 @@ pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pgsock/postgres.log" -w -t 120 \
 pg "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U hapi hapi || die "createdb failed"
 psql_q() { pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U hapi -d hapi -Atc "$1"; }
 
-# The shipped profile, with the allow-list moved to this test's port (the only difference).
-python3 - "$SRC/profiles/hapi-fhir-postgres.toml" "$pgport" >"$work/profile.toml" <<'EOF' || die "cannot derive the test layer"
-import re, sys
-src, port = sys.argv[1], sys.argv[2]
-text = open(src).read()
-if "127.0.0.1/32:5432" not in text:
-    sys.exit("the shipped profile has no 127.0.0.1/32:5432 entry to move")
-print(f'include = ["{src}"]\n')
-table = re.search(r"^\[notify\.connect\]\n(.*?)(?=^\[|\Z)", text, re.S | re.M).group(0)
-print(table.replace("127.0.0.1/32:5432", f"127.0.0.1/32:{port}"))
-EOF
-"$VIGIL" check "$work/profile.toml" >/dev/null || { cat "$work/profile.toml" >&2; die "the test layer does not check"; }
-
 base=http://127.0.0.1:$port/fhir
 audit=$work/audit.jsonl
 export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
@@ -81,12 +73,12 @@ export SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$pgport/hapi" SPRING_D
 export HIBERNATE_DIALECT=ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect
 
 step "start HAPI under vigil (port $port, database port $pgport)"
-unshare --pid --fork --mount-proc --kill-child \
-    "$VIGIL" run -p "$work/profile.toml" --audit "$audit" -- \
+inns unshare --pid --fork --mount-proc --kill-child \
+    "$VIGIL" run -p "$SRC/profiles/hapi-fhir-postgres.toml" --audit "$audit" -- \
     "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
 vigil_pid=$!
 started=$SECONDS
-until curl -sf -o /dev/null -m 10 "$base/metadata"; do
+until inns curl -sf -o /dev/null -m 10 "$base/metadata"; do
     if ! kill -0 "$vigil_pid" 2>/dev/null; then
         tail -40 "$work/hapi.log" >&2
         die "vigil exited during HAPI's start-up (log above)"
@@ -114,7 +106,7 @@ EOF
 denials='e.get("outcome") in ("denied", "killed")'
 
 step "verification workload"
-python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
+inns python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
     || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
 tail -3 "$work/verify.log"
 n=$(count_events "$denials")
@@ -126,15 +118,15 @@ rows=$(psql_q "select count(*) from hfj_resource where res_type = 'Patient'" 2>&
 [ "${rows:-0}" -ge 6 ] 2>/dev/null || fail "PostgreSQL holds '$rows' Patient rows, expected at least 6"
 
 step "egress other than the database is refused"
-for target in 127.0.0.1:22 203.0.113.7:5432 "127.0.0.1:$port"; do
-    rce=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
+for target in 127.0.0.1:5433 203.0.113.7:5432 "[::1]:5432"; do
+    rce=$(inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
         -d "{\"connect\": \"$target\"}")
     python3 -c 'import json, sys; assert not json.loads(sys.argv[1])["connect"]["ok"]' "$rce" \
         || fail "the connect to $target was not refused: $rce"
 done
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and "203.0.113.7" in json.dumps(e)')" -ge 1 ] \
     || fail "no denied connect to 203.0.113.7 in the audit trail"
-curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering (its database connections?)"
+inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering (its database connections?)"
 
 step "SIGTERM: graceful stop"
 kill -TERM "$vigil_pid"
