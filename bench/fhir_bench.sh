@@ -161,6 +161,13 @@ for r in rows:
     print(f"| {mode} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {cpu:.0f} | {ratio(1, rps)} | {ratio(2, p50)} | {ratio(3, p99)} | {ratio(4, cpu)} |")
 EOF
 cp "$results" "$out/fhir_wrk.tsv"
+# Figure 5.1: every syscall the server made, with counts, start-up vs ready (learn --exact --report).
+if [ -f "$work/exact-report/syscalls.svg" ]; then
+    cp "$work/exact-report/syscalls.svg" "$out/${APP}_learn_exact_syscalls.svg"
+    cp "$work/exact-report/learned.json" "$out/${APP}_learn_exact.json"
+    cp "$work/exact.toml" "$out/${APP}_learn_exact.toml"
+    echo "syscalls by phase (learn --exact --report): $out/${APP}_learn_exact_syscalls.svg"
+fi
 
 if [ -f "$work/strace.txt" ]; then
     cp "$work/strace.txt" "$out/fhir_strace_c.txt"
