@@ -37,7 +37,7 @@ netns_pid=
 cleanup() {
     if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
         kill -KILL "$vigil_pid" 2>/dev/null
-        wait "$vigil_pid" 2>/dev/null
+        wait "$launcher" 2>/dev/null
     fi
     [ -n "$netns_pid" ] && kill -KILL "$netns_pid" 2>/dev/null
     rm -rf "$work"
@@ -60,13 +60,23 @@ audit=$work/audit.jsonl
 export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
 
 step "start HAPI under vigil (port $port)"
-inns unshare --pid --fork --mount-proc --kill-child \
+nsenter --net="/proc/$netns_pid/ns/net" -- unshare --pid --fork --mount-proc --kill-child \
     "$VIGIL" run -p "$SRC/profiles/hapi-fhir.toml" --audit "$audit" -- \
     "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
-vigil_pid=$!
+launcher=$!
+# The launcher is nsenter/unshare; signals go to vigil itself (PID 1 of the new namespace).
+vigil_pid=
+for _ in $(seq 100); do
+    for p in $(pgrep -P "$launcher") $(pgrep -P "$(pgrep -P "$launcher" | head -n1)" 2>/dev/null); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = vigil ] && vigil_pid=$p
+    done
+    [ -n "$vigil_pid" ] && break
+    sleep 0.1
+done
+[ -n "$vigil_pid" ] || die "no vigil process under the launcher $launcher"
 started=$SECONDS
 until inns curl -sf -o /dev/null -m 10 "$base/metadata"; do
-    if ! kill -0 "$vigil_pid" 2>/dev/null; then
+    if ! kill -0 "$launcher" 2>/dev/null; then
         tail -40 "$work/hapi.log" >&2
         die "vigil exited during HAPI's start-up (log above)"
     fi
@@ -151,7 +161,7 @@ inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped 
 step "SIGTERM: graceful stop"
 kill -TERM "$vigil_pid"
 status=0
-wait "$vigil_pid" || status=$?
+wait "$launcher" || status=$?
 vigil_pid=
 [ "$status" -eq 0 ] || fail "vigil exited $status after SIGTERM, expected 0 (143 remapped)"
 grep -q 'Graceful shutdown\|Commencing graceful shutdown' "$work/hapi.log" || fail "no graceful Spring Boot shutdown in the log"
