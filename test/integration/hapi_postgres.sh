@@ -81,7 +81,7 @@ launcher=$!
 vigil_pid=
 for _ in $(seq 100); do
     for p in $(pgrep -P "$launcher") $(pgrep -P "$(pgrep -P "$launcher" | head -n1)" 2>/dev/null); do
-        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = vigil ] && vigil_pid=$p
+        [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$VIGIL")" ] && vigil_pid=$p
     done
     [ -n "$vigil_pid" ] && break
     sleep 0.1
