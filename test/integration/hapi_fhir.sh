@@ -32,75 +32,18 @@ done
 
 work=$(mktemp -d /tmp/hapi_fhir_test.XXXXXX)
 chmod 755 "$work"
-vigil_pid=
-netns_pid=
-cleanup() {
-    if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
-        kill -KILL "$vigil_pid" 2>/dev/null
-        wait "$launcher" 2>/dev/null
-    fi
-    [ -n "$netns_pid" ] && kill -KILL "$netns_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$SRC/test/integration/lib/hapi.bash"
+trap 'hapi_cleanup; rm -rf "$work"' EXIT
 
 step "build (cached in $BUILD/hapi-fhir)"
 "$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
 "$VIGIL" check "$SRC/profiles/hapi-fhir.toml" >/dev/null || die "profiles/hapi-fhir.toml does not check"
 
-# The network namespace: only loopback, held by a sleeping process; inns runs a command in it.
-unshare --net sleep 3600 &
-netns_pid=$!
-sleep 0.2
-inns() { nsenter --net="/proc/$netns_pid/ns/net" -- "$@"; }
-inns ip link set lo up || die "cannot bring up loopback in the test's network namespace"
-port=8080
-base=http://127.0.0.1:$port/fhir
-audit=$work/audit.jsonl
+hapi_netns
 export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
 
 step "start HAPI under vigil (port $port)"
-nsenter --net="/proc/$netns_pid/ns/net" -- unshare --pid --fork --mount-proc --kill-child \
-    "$VIGIL" run -p "$SRC/profiles/hapi-fhir.toml" --audit "$audit" -- \
-    "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
-launcher=$!
-# The launcher is nsenter/unshare; signals go to vigil itself (PID 1 of the new namespace).
-vigil_pid=
-for _ in $(seq 100); do
-    for p in $(pgrep -P "$launcher") $(pgrep -P "$(pgrep -P "$launcher" | head -n1)" 2>/dev/null); do
-        [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$VIGIL")" ] && vigil_pid=$p
-    done
-    [ -n "$vigil_pid" ] && break
-    sleep 0.1
-done
-[ -n "$vigil_pid" ] || die "no vigil process under the launcher $launcher"
-started=$SECONDS
-until inns curl -sf -o /dev/null -m 10 "$base/metadata"; do
-    if ! kill -0 "$launcher" 2>/dev/null; then
-        tail -40 "$work/hapi.log" >&2
-        die "vigil exited during HAPI's start-up (log above)"
-    fi
-    [ $((SECONDS - started)) -lt 900 ] || { tail -20 "$work/hapi.log" >&2; die "no answer on $base/metadata after 900 s"; }
-    sleep 2
-done
-echo "HAPI answered after $((SECONDS - started)) s"
-
-# count_events PYTHON_CONDITION: audit events (JSON lines) for which the condition on e holds.
-count_events() {
-    python3 - "$audit" "$1" <<'EOF'
-import json, sys
-n = 0
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if eval(sys.argv[2], {"json": json}, {"e": e}):
-        n += 1
-print(n)
-EOF
-}
-denials='e.get("outcome") in ("denied", "killed")'
+hapi_start "$SRC/profiles/hapi-fhir.toml"
 
 step "readiness on HAPI's start-up line"
 for _ in $(seq 60); do
@@ -115,11 +58,7 @@ step "verification workload"
 inns python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
     || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
 tail -3 "$work/verify.log"
-n=$(count_events "$denials")
-if [ "$n" -ne 0 ]; then
-    fail "$n denials in the audit trail for legitimate traffic:"
-    grep -E '"outcome":"(denied|killed)"' "$audit" | head -10 >&2
-fi
+expect_no_denials "legitimate traffic"
 
 step "the attacker's moves after start-up (demo RCE endpoint)"
 rce=$(inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" \
@@ -159,11 +98,8 @@ kill "$listener" 2>/dev/null
 inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering after the refused attack"
 
 step "SIGTERM: graceful stop"
-kill -TERM "$vigil_pid"
-status=0
-wait "$launcher" || status=$?
-vigil_pid=
-[ "$status" -eq 0 ] || fail "vigil exited $status after SIGTERM, expected 0 (143 remapped)"
+hapi_stop
+[ "$stop_status" -eq 0 ] || fail "vigil exited $stop_status after SIGTERM, expected 0 (143 remapped)"
 grep -q 'Graceful shutdown\|Commencing graceful shutdown' "$work/hapi.log" || fail "no graceful Spring Boot shutdown in the log"
 [ "$(count_events 'e.get("event") == "summary"')" -ge 1 ] || fail "no audit summary at exit"
 

@@ -30,17 +30,12 @@ done
 
 work=$(mktemp -d /tmp/hapi_postgres_test.XXXXXX)
 chmod 755 "$work"
-vigil_pid=
-netns_pid=
-inns() { nsenter --net="/proc/$netns_pid/ns/net" -- "$@"; }
+source "$SRC/test/integration/lib/hapi.bash"
 pg() { inns setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 cleanup() {
-    if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
-        kill -KILL "$vigil_pid" 2>/dev/null
-        wait "$launcher" 2>/dev/null
-    fi
+    hapi_cleanup_server
     [ -f "$work/pg/postmaster.pid" ] && pg "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
-    [ -n "$netns_pid" ] && kill -KILL "$netns_pid" 2>/dev/null
+    hapi_cleanup_netns
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,12 +44,8 @@ step "build (cached in $BUILD/hapi-fhir)"
 "$app/build.sh" "$BUILD/hapi-fhir" || die "examples/hapi-fhir/build.sh failed (see above)"
 "$VIGIL" check "$SRC/profiles/hapi-fhir-postgres.toml" >/dev/null || die "profiles/hapi-fhir-postgres.toml does not check"
 
-unshare --net sleep 3600 &
-netns_pid=$!
-sleep 0.2
-inns ip link set lo up || die "cannot bring up loopback in the test's network namespace"
+hapi_netns
 pgport=5432
-port=8080
 
 step "PostgreSQL on 127.0.0.1:$pgport (as nobody, in $work/pg)"
 mkdir -p "$work/pg" "$work/pgsock" && chown nobody:nogroup "$work/pg" "$work/pgsock"
@@ -66,64 +57,19 @@ pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pgsock/postgres.log" -w -t 120 \
 pg "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U hapi hapi || die "createdb failed"
 psql_q() { pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U hapi -d hapi -Atc "$1"; }
 
-base=http://127.0.0.1:$port/fhir
-audit=$work/audit.jsonl
 export HAPI_DATA_DIR=$work/data HAPI_DEMO_RCE=1
 export SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$pgport/hapi" SPRING_DATASOURCE_USERNAME=hapi SPRING_DATASOURCE_PASSWORD=
 export HIBERNATE_DIALECT=ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect
 
 step "start HAPI under vigil (port $port, database port $pgport)"
-nsenter --net="/proc/$netns_pid/ns/net" -- unshare --pid --fork --mount-proc --kill-child \
-    "$VIGIL" run -p "$SRC/profiles/hapi-fhir-postgres.toml" --audit "$audit" -- \
-    "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
-launcher=$!
-# The launcher is nsenter/unshare; signals go to vigil itself (PID 1 of the new namespace).
-vigil_pid=
-for _ in $(seq 100); do
-    for p in $(pgrep -P "$launcher") $(pgrep -P "$(pgrep -P "$launcher" | head -n1)" 2>/dev/null); do
-        [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$VIGIL")" ] && vigil_pid=$p
-    done
-    [ -n "$vigil_pid" ] && break
-    sleep 0.1
-done
-[ -n "$vigil_pid" ] || die "no vigil process under the launcher $launcher"
-started=$SECONDS
-until inns curl -sf -o /dev/null -m 10 "$base/metadata"; do
-    if ! kill -0 "$launcher" 2>/dev/null; then
-        tail -40 "$work/hapi.log" >&2
-        die "vigil exited during HAPI's start-up (log above)"
-    fi
-    [ $((SECONDS - started)) -lt 900 ] || { tail -20 "$work/hapi.log" >&2; die "no answer on $base/metadata after 900 s"; }
-    sleep 2
-done
-echo "HAPI answered after $((SECONDS - started)) s"
+hapi_start "$SRC/profiles/hapi-fhir-postgres.toml"
 grep -q 'HapiFhirPostgresDialect\|PostgreSQL' "$work/hapi.log" || fail "HAPI's log does not mention PostgreSQL"
-
-count_events() {
-    python3 - "$audit" "$1" <<'EOF'
-import json, sys
-n = 0
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if eval(sys.argv[2], {"json": json}, {"e": e}):
-        n += 1
-print(n)
-EOF
-}
-denials='e.get("outcome") in ("denied", "killed")'
 
 step "verification workload"
 inns python3 "$app/verify.py" --base "$base" --clients 8 --seconds 20 >"$work/verify.log" 2>&1 \
     || { tail -30 "$work/verify.log" >&2; fail "the verification workload got wrong answers"; }
 tail -3 "$work/verify.log"
-n=$(count_events "$denials")
-if [ "$n" -ne 0 ]; then
-    fail "$n denials in the audit trail for legitimate traffic:"
-    grep -E '"outcome":"(denied|killed)"' "$audit" | head -10 >&2
-fi
+expect_no_denials "legitimate traffic"
 rows=$(psql_q "select count(*) from hfj_resource where res_type = 'Patient'" 2>&1)
 [ "${rows:-0}" -ge 6 ] 2>/dev/null || fail "PostgreSQL holds '$rows' Patient rows, expected at least 6"
 
@@ -139,11 +85,8 @@ done
 inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering (its database connections?)"
 
 step "SIGTERM: graceful stop"
-kill -TERM "$vigil_pid"
-status=0
-wait "$launcher" || status=$?
-vigil_pid=
-[ "$status" -eq 0 ] || fail "vigil exited $status after SIGTERM, expected 0 (143 remapped)"
+hapi_stop
+[ "$stop_status" -eq 0 ] || fail "vigil exited $stop_status after SIGTERM, expected 0 (143 remapped)"
 
 if [ "$failures" -ne 0 ]; then
     echo "--- HAPI log (tail)" >&2
