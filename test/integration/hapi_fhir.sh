@@ -11,7 +11,9 @@
 #      an outbound connection (to a TEST-NET address and to loopback's SSH port) and a bind
 #      shell (bind/listen) are all refused, and audited as denials in the ready phase;
 #   5. SIGTERM to vigil stops HAPI gracefully; vigil exits 0 (143 remapped).
-# JAVA_HOME picks the JDK (default 17; the profile is also checked on Temurin 25 by hand).
+# JAVA_HOME picks the JDK (default: the one on PATH, 17 here). Also passed with
+# JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 (2026-12-02): JDK 25 starts programs through
+# posix_spawn + jspawnhelper, and that execve is refused the same way.
 # labels: integration;e2e;jvm;java
 # timeout: 1500
 set -uo pipefail
