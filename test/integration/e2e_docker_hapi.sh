@@ -10,6 +10,8 @@
 #      serves reads and writes, and the exec is still refused.
 # --network=none: HAPI listens on 127.0.0.1:8080 in the container's own network namespace (the
 # port the profile's allow-list names), and the clients run in that namespace (nsenter).
+# Written 2026-12-02 but NOT yet run: the static vigil could not be built on the session's
+# overloaded machine. Its first run is the lead's/CI's.
 # labels: integration;e2e;container;jvm;java
 # timeout: 2400
 set -uo pipefail
@@ -41,7 +43,7 @@ image_vigil vigil-test/vigil || die "no vigil image"
 # The context: the war and extra-classes (hard links: the war is 300 MB).
 mkdir -p "$work/ctx"
 ln "$BUILD/hapi-fhir/main.war" "$work/ctx/main.war" 2>/dev/null || cp "$BUILD/hapi-fhir/main.war" "$work/ctx/main.war"
-mkdir -p "$work/ctx/extra-classes"
+mkdir -p "$work/ctx/extra-classes" && : >"$work/ctx/extra-classes/.keep"
 docker build -q --pull=false --network=none -f "$SRC/docker/Dockerfile.hapi-fhir" \
     --build-arg VIGIL_IMAGE=vigil-test/vigil --build-arg BASE_IMAGE=vigil-test/jre \
     -t vigil-test/hapi "$work/ctx" >"$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; die "docker build failed"; }
