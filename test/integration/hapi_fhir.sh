@@ -76,7 +76,9 @@ assert not r["listen"]["ok"], r["listen"]
 EOF
 # A loopback service the payload would like to reach (a database port, say): it is there
 # (a direct connect works), but HAPI's profile does not let the JVM connect to it.
-inns python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 5432)); s.listen(8); time.sleep(600)' &
+# (nsenter execs python, so $! is the listener itself and the kill below reaches it.)
+nsenter --net="/proc/$netns_pid/ns/net" -- \
+    python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 5432)); s.listen(8); time.sleep(120)' &
 listener=$!
 sleep 1
 inns python3 -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 5).close()' \
@@ -89,6 +91,7 @@ import json, sys
 assert not json.loads(sys.argv[1])["connect"]["ok"]
 EOF
 kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "connect" and ":5432" in json.dumps(e)')" -ge 1 ] \
     || fail "no denied connect to 127.0.0.1:5432 in the audit trail"
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") == "execve" and e.get("phase") == "ready"')" -ge 1 ] \

@@ -87,10 +87,12 @@ hapi_stop() {
 }
 
 hapi_cleanup_server() {
-    if [ -n "$vigil_pid" ] && kill -0 "$vigil_pid" 2>/dev/null; then
-        kill -KILL "$vigil_pid" 2>/dev/null
-        wait "$launcher" 2>/dev/null
-    fi
+    # vigil is PID 1 of its namespace: killing it ends HAPI too. If it was never found, the
+    # launcher (unshare --kill-child) takes its child down with it.
+    [ -n "$vigil_pid" ] && kill -KILL "$vigil_pid" 2>/dev/null
+    [ -n "$launcher" ] && kill -KILL "$launcher" 2>/dev/null
+    [ -n "$launcher" ] && wait "$launcher" 2>/dev/null
+    return 0
 }
 hapi_cleanup_netns() {
     [ -n "$netns_pid" ] || return 0
