@@ -14,7 +14,11 @@
 # and total time of N = 1..64 concurrent FHIR clients (bench/fhir_clients.py), bare vs enforce.
 #
 #   bench/fhir_bench.sh [VIGIL] [OUT_DIR]      (default build/vigil, bench/results)
-#   env: DURATION (10 s per wrk run), WARMUP (3 s), THREADS (2), CONNECTIONS (16), MODES
+#   env: DURATION (10 s per wrk run), WARMUP (3 s), THREADS (2), CONNECTIONS (16), MODES,
+#        APP (fhir-server, or hapi: the HAPI FHIR JPA server of examples/hapi-fhir, built into
+#        build/hapi-fhir, profile profiles/hapi-fhir.toml, FHIR base /fhir), REPEATS (1: each
+#        mode once; R > 1 runs the modes interleaved R times and reports the medians),
+#        CLIENTS ("1 2 4 8 16 32 64"), START_TIMEOUT (120 s; HAPI: 900 s)
 # Bounded: every server start waits at most 120 s, every wrk run lasts DURATION seconds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +30,9 @@ WARMUP=${WARMUP:-3}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 MODES=${MODES:-bare vigil enforce learn-fast learn-exact strace}
+APP=${APP:-fhir-server}
+REPEATS=${REPEATS:-1}
+CLIENTS=${CLIENTS:-1 2 4 8 16 32 64}
 for tool in wrk strace curl python3 java; do
     command -v "$tool" >/dev/null || { echo "fhir_bench: $tool is missing (bash .ci/install-deps)" >&2; exit 1; }
 done
@@ -40,11 +47,28 @@ cleanup() {
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-"$root/examples/fhir-server/build.sh" "$work/out" "$port" >/dev/null
-server=("$root/examples/fhir-server/run.sh" "$work/out/base" "$port")
-# fhir-server.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
-"$root/examples/fhir-server/local-profile.sh" "$work/profile.toml" "$port"
+case $APP in
+    fhir-server)
+        url=http://127.0.0.1:$port
+        "$root/examples/fhir-server/build.sh" "$work/out" "$port" >/dev/null
+        server=("$root/examples/fhir-server/run.sh" "$work/out/base" "$port")
+        # fhir-server.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
+        "$root/examples/fhir-server/local-profile.sh" "$work/profile.toml" "$port"
+        profile=$work/profile.toml
+        shipped=fhir-server.toml
+        ready='Server startup in'
+        START_TIMEOUT=${START_TIMEOUT:-120} ;;
+    hapi)
+        url=http://127.0.0.1:$port/fhir
+        hapi_out=${HAPI_OUT:-$root/build/hapi-fhir}
+        "$root/examples/hapi-fhir/build.sh" "$hapi_out" >/dev/null
+        server=("$root/examples/hapi-fhir/run.sh" "$hapi_out" "$port")
+        profile=$root/profiles/hapi-fhir.toml
+        shipped=hapi-fhir.toml
+        ready='Started [A-Za-z]+ in [0-9.]+ seconds'
+        START_TIMEOUT=${START_TIMEOUT:-900} ;;
+    *) echo "fhir_bench: APP is fhir-server or hapi, not '$APP'" >&2; exit 2 ;;
+esac
 # The same profiles without [landlock], to measure what the kernel's path and port checks cost.
 mkdir -p "$work/nolandlock"
 for f in "$root"/profiles/*.toml; do
@@ -55,26 +79,27 @@ done
 start_server() {
     local mode=$1
     rm -rf "$work/data" && mkdir -p "$work/data"
-    export FHIR_DATA_DIR=$work/data
+    export FHIR_DATA_DIR=$work/data HAPI_DATA_DIR=$work/data
     case $mode in
         bare) exec "${server[@]}" ;;
         vigil) exec "$vigil" run -- "${server[@]}" ;;
-        enforce) exec "$vigil" run -p "$work/profile.toml" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
-        enforce-nolandlock) exec "$vigil" run -p "$work/nolandlock/fhir-server.toml" --audit "$work/audit-nl.jsonl" -- "${server[@]}" ;;
-        learn-fast) exec "$vigil" learn -o "$work/fast.toml" --ready-output 'Server startup in' -- "${server[@]}" ;;
+        enforce) exec "$vigil" run -p "$profile" --audit "$work/audit.jsonl" -- "${server[@]}" ;;
+        enforce-nolandlock) exec "$vigil" run -p "$work/nolandlock/$shipped" --audit "$work/audit-nl.jsonl" -- "${server[@]}" ;;
+        learn-fast) exec "$vigil" learn -o "$work/fast.toml" --ready-output "$ready" -- "${server[@]}" ;;
         learn-exact) exec "$vigil" learn --exact -o "$work/exact.toml" --report "$work/exact-report" \
-            --ready-output 'Server startup in' -- "${server[@]}" ;;
+            --ready-output "$ready" -- "${server[@]}" ;;
         strace) exec strace -f -c -o "$work/strace.txt" -- "${server[@]}" ;;
     esac >"$work/$mode.log" 2>&1 &
     pid=$!
     local started=$SECONDS
     until curl -sf -o /dev/null "$url/metadata"; do
         kill -0 "$pid" 2>/dev/null || { echo "fhir_bench: $mode exited: $(tail -3 "$work/$mode.log")" >&2; exit 1; }
-        [ $((SECONDS - started)) -lt 120 ] || { echo "fhir_bench: $mode: no answer after 120 s" >&2; exit 1; }
+        [ $((SECONDS - started)) -lt "$START_TIMEOUT" ] || { echo "fhir_bench: $mode: no answer after $START_TIMEOUT s" >&2; exit 1; }
         sleep 0.3
     done
-    # vigil's ready phase starts with Tomcat's "Server startup in"; measure after it.
+    # vigil's ready phase starts with the server's start-up line; measure after it.
     sleep 1
+    echo "fhir_bench: $mode answered after $((SECONDS - started)) s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 
 stop_server() {
@@ -110,7 +135,9 @@ to_ms() { python3 -c 'import sys, re; v, u = re.match(r"([\d.]+)(\w+)", sys.argv
 echo "fhir_bench: $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
 results=$work/results.tsv
 : >"$results"
-for mode in $MODES; do
+run_list=()
+for ((rep = 0; rep < REPEATS; rep++)); do run_list+=($MODES); done
+for mode in "${run_list[@]}"; do
     start_server "$mode"
     seed
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$here/fhir_wrk.lua" "$url" >/dev/null
@@ -132,20 +159,32 @@ echo
 echo "| mode | requests/s | p50 ms | p99 ms | server CPU µs/request | requests/s vs bare | p50 vs bare | p99 vs bare | CPU vs bare |"
 echo "|---|---|---|---|---|---|---|---|---|"
 python3 - "$results" <<'EOF'
-import sys
-rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]).read().splitlines():
+    r = line.split("\t")
+    runs.setdefault(r[0], []).append([float(v) for v in r[1:]])
+# Medians over the interleaved repeats (one value each when REPEATS=1).
+rows = [[m] + [statistics.median(col) for col in zip(*vals)] for m, vals in runs.items()]
 base = {r[0]: r for r in rows}.get("bare")
 for r in rows:
-    mode, rps, p50, p99, cpu = r[0], *map(float, r[1:])
+    mode, rps, p50, p99, cpu = r[0], *r[1:]
     ratio = lambda i, v: f"{v / float(base[i]):.2f}" if base else "-"
     print(f"| {mode} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {cpu:.0f} | {ratio(1, rps)} | {ratio(2, p50)} | {ratio(3, p99)} | {ratio(4, cpu)} |")
 EOF
 cp "$results" "$out/fhir_wrk.tsv"
+# Figure 5.1: every syscall the server made, with counts, start-up vs ready (learn --exact --report).
+if [ -f "$work/exact-report/syscalls.svg" ]; then
+    cp "$work/exact-report/syscalls.svg" "$out/${APP}_learn_exact_syscalls.svg"
+    cp "$work/exact-report/learned.json" "$out/${APP}_learn_exact.json"
+    cp "$work/exact.toml" "$out/${APP}_learn_exact.toml"
+    echo "syscalls by phase (learn --exact --report): $out/${APP}_learn_exact_syscalls.svg"
+fi
 
 if [ -f "$work/strace.txt" ]; then
     cp "$work/strace.txt" "$out/fhir_strace_c.txt"
     python3 "$here/fhir_plot.py" syscalls "$work/strace.txt" "$out/fhir_syscalls.svg" \
-        "Syscalls of the FHIR server: start-up + ${WARMUP}+${DURATION} s of wrk (strace -c -f)"
+        "Syscalls of the $APP server: start-up + ${WARMUP}+${DURATION} s of wrk (strace -c -f)"
     echo; echo "syscall counts: $out/fhir_syscalls.svg"
 fi
 
@@ -155,7 +194,7 @@ echo "## N concurrent FHIR clients (bench/fhir_clients.py, 5 sessions of 9 reque
 for mode in bare enforce; do
     start_server "$mode"
     python3 "$here/fhir_clients.py" --base "$url" --clients 4 --sessions 2 >/dev/null  # warm-up
-    for n in 1 2 4 8 16 32 64; do
+    for n in $CLIENTS; do
         line=$(python3 "$here/fhir_clients.py" --base "$url" --clients "$n")
         echo "$mode $line" | tee -a "$work/clients.tsv"
     done

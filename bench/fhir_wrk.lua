@@ -13,8 +13,12 @@ for i = 0, 9 do
 end
 paths[#paths + 1] = "/metadata"
 
-local n = 0
+-- The URL's path is the FHIR base ("" for the example server, "/fhir" for HAPI).
+local n, prefix = 0, nil
 request = function()
+  if prefix == nil then
+    prefix = (wrk.path or "/"):gsub("/+$", "")
+  end
   n = n + 1
-  return wrk.format("GET", paths[n % #paths + 1], {["Accept"] = "application/fhir+json"})
+  return wrk.format("GET", prefix .. paths[n % #paths + 1], {["Accept"] = "application/fhir+json"})
 end
