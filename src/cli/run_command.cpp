@@ -1,5 +1,5 @@
 // `vigil run`: load the profile, build the filter and credentials, spawn, supervise.
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cstdlib>
 #include <memory>
@@ -61,9 +61,9 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
     if (!any) return;
     AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
     for (const auto& p : cover.problems)
-        spdlog::warn("landlock: {}; matches of the path allow-lists are denied", p);
-    for (const auto& n : cover.notes) spdlog::info("landlock: {}", n);
-    for (const auto& b : cover.broader) spdlog::info("landlock: {}", b);
+        log::warn("landlock: {}; matches of the path allow-lists are denied", p);
+    for (const auto& n : cover.notes) log::info("landlock: {}", n);
+    for (const auto& b : cover.broader) log::info("landlock: {}", b);
     for (auto& [name, policy] : profile.notify)
         if (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path)
             policy.kernel_enforced = cover.covered;
@@ -94,7 +94,7 @@ int run_main(const std::vector<std::string>& args) {
         cover_path_allow_lists(*profile, plan);
         plan.audit_sink = opts.audit_path.empty() ? profile->audit.sink : opts.audit_path;
         plan.audit_format = opts.audit_format.empty() ? profile->audit.format : opts.audit_format;
-        spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
+        log::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     }
     // Built before the app starts: the audit sink is opened here, while the app cannot yet

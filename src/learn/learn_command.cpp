@@ -1,11 +1,11 @@
 // `vigil learn`: run CMD with every non-baseline syscall sent to vigil, record, and write a
 // profile that enforces what was seen (plus BASE) when CMD exits or vigil is stopped.
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 
 #include "../profile/reader.hpp"  // toml11 3.x/4.x compatibility and the nesting-depth guard
 #include "learn_session.hpp"
@@ -82,9 +82,18 @@ int duration_or_throw(const std::string& text, const std::string& opt) {
 
 // The same action syntax the profile accepts; the written profile is loaded again at the end,
 // this early check only spares a learning run that could never produce a valid profile.
+// (A plain check, not std::regex: ~50 KB of the static binary besides the locale machinery
+// it pulls in; bench/README.md, binary size.)
+bool action_syntax(const std::string& a) {
+    if (a == "allow" || a == "log" || a == "trap" || a == "kill-process" || a == "kill-thread")
+        return true;
+    if (a.rfind("errno:E", 0) != 0 || a.size() == 7) return false;
+    return std::all_of(a.begin() + 7, a.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
 void check_action(const std::string& a) {
-    static const std::regex kAction("allow|log|trap|kill-process|kill-thread|errno:E[A-Z0-9]+");
-    if (!std::regex_match(a, kAction))
+    if (!action_syntax(a))
         throw Error("--default-action: '" + a + "' is not an action (e.g. errno:EPERM, kill-process)");
 }
 
@@ -227,17 +236,17 @@ void finish(const Plan& plan, LearnedStats& run) {
     plan.out_dir->write_file(plan.out_name, write_profile(all, plan.write));
     size_t calls = 0;
     for (const auto& [name, s] : run.syscalls) calls += s.count;
-    spdlog::info("learn: wrote {} ({} syscalls seen in {} recorded calls{})", plan.opts.output,
+    log::info("learn: wrote {} ({} syscalls seen in {} recorded calls{})", plan.opts.output,
                  run.syscalls.size(), calls, plan.opts.exact ? "" : "; baseline assumed");
     if (plan.report_dir) {
         write_report(*plan.report_dir, all, plan.write);
-        spdlog::info("learn: report in {}/report.html", plan.opts.report_dir);
+        log::info("learn: report in {}/report.html", plan.opts.report_dir);
     }
     // The promise is "valid input for vigil run without editing": check it now, not at deploy.
     try {
         load_profile(plan.opts.output);
     } catch (const Error& e) {
-        spdlog::error("learn: the written profile does not load: {}", e.what());
+        log::error("learn: the written profile does not load: {}", e.what());
     }
 }
 

@@ -1,6 +1,6 @@
 // Profile -> OCI/Docker seccomp JSON.
 #include <errno.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <map>
 #include <set>
@@ -80,12 +80,12 @@ json profile_to_oci(const Profile& profile) {
     }
     if (clone3_gets_enosys(profile)) unconditional[action_value({ActionKind::Errno, ENOSYS})].insert("clone3");
     if (had_notify)
-        spdlog::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
+        log::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
 
     // OCI runtimes give these rules to libseccomp, which resolves overlaps its own way (an
     // unconditional rule wins, then lower-numbered arguments): deny wins is vigil's own.
     for (const auto& o : overlapping_rules(profile))
-        spdlog::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
+        log::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
                      "deny wins, so where both match the exported profile may give {}",
                      o.looser->where.str(), o.looser->action.str(), o.looser->syscall,
                      o.stricter->action.str(), o.stricter->where.str(), o.looser->action.str());

@@ -3,7 +3,7 @@
 
 #include <sys/prctl.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cerrno>
 
@@ -56,7 +56,7 @@ int launch(const LaunchPlan& plan, SessionHooks* hooks) {
     EventLoop loop;
     SpawnResult app = landlock.fd() >= 0 ? spawn_confined(so) : spawn(so);
     if (app.listener_refused)
-        spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
+        log::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",
                       refusal_reason(app.listener_refused_errno));
     return supervise(loop, app, plan.supervise, hooks);

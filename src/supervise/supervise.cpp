@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -144,7 +144,7 @@ public:
         reap();  // the app may have ended before the loop started
         if (!done_) loop_.run();
         if (ignored_suppressed_ > 0)
-            spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+            log::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
                          ignored_suppressed_);
         for (auto& r : relays_) r->drain();
         if (hooks_) hooks_->finished();
@@ -156,7 +156,7 @@ private:
         // Not PID 1 (e.g. `docker run` without --init, or a shell): orphans of the app would
         // otherwise go to the real init and never be reaped by us.
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
-        spdlog::debug("not PID 1 (pid {}): registered as child subreaper", getpid());
+        log::debug("not PID 1 (pid {}): registered as child subreaper", getpid());
     }
 
     void open_signalfd() {
@@ -202,7 +202,7 @@ private:
             if (sig == SIGTERM || sig == SIGINT) kill_remaining(SIGKILL);
             return;
         }
-        spdlog::debug("forwarding signal {} to the app", sig);
+        log::debug("forwarding signal {} to the app", sig);
         forward(sig);
         // Ctrl-C typed on the terminal (SI_KERNEL) is the user talking to the app, which has no
         // terminal of its own to get it from: a REPL that catches it must live on. A SIGINT or
@@ -215,7 +215,7 @@ private:
         auto now = std::chrono::steady_clock::now();
         if (now - ignored_window_ >= std::chrono::seconds(1)) {
             if (ignored_suppressed_ > 0)
-                spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+                log::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
                              ignored_suppressed_);
             ignored_window_ = now;
             ignored_logged_ = 0;
@@ -227,29 +227,29 @@ private:
         }
         ++ignored_logged_;
         if (origin == SignalOrigin::App)
-            spdlog::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox (si_code {})", sig,
+            log::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox (si_code {})", sig,
                          signal_abbrev(sig), si.ssi_pid, si.ssi_code);
         else
-            spdlog::warn("ignored signal {} ({}) with si_code {}: its sender cannot be told apart from the app "
+            log::warn("ignored signal {} ({}) with si_code {}: its sender cannot be told apart from the app "
                          "(it claims pid {}); send signals to vigil with kill(2)",
                          sig, signal_abbrev(sig), si.ssi_code, si.ssi_pid);
     }
 
     void forward(int sig) {
         if (o_.forward_to_group) {
-            if (kill(-app_.pid, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-{}, {}): {}", app_.pid, sig, strerror(errno));
+            if (kill(-app_.pid, sig) < 0 && errno != ESRCH) log::warn("kill(-{}, {}): {}", app_.pid, sig, strerror(errno));
             return;
         }
         // Through the pidfd: a recycled pid can never receive a signal meant for the app.
         if (syscall(SYS_pidfd_send_signal, app_.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
-            spdlog::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
+            log::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
     }
 
     void arm_stop_timer() {
         auto ms = std::chrono::milliseconds(o_.settings.stop_timeout_ms);
         stop_timer_ = loop_.add_timer(ms, [this] {
             if (app_status_) return;
-            spdlog::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
+            log::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
             forward(SIGKILL);
         });
     }
@@ -260,7 +260,7 @@ private:
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid > 0) {
                 if (pid == app_.pid) on_app_exit(status);
-                else spdlog::debug("reaped pid {} (status {:#x})", pid, status);
+                else log::debug("reaped pid {} (status {:#x})", pid, status);
                 continue;
             }
             if (pid < 0 && errno == EINTR) continue;
@@ -276,8 +276,8 @@ private:
 
     void on_app_exit(int status) {
         app_status_ = status;
-        if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", app_.pid, WTERMSIG(status));
-        else spdlog::debug("app (pid {}) exited with {}", app_.pid, WEXITSTATUS(status));
+        if (WIFSIGNALED(status)) log::info("app (pid {}) killed by signal {}", app_.pid, WTERMSIG(status));
+        else log::debug("app (pid {}) exited with {}", app_.pid, WEXITSTATUS(status));
         if (hooks_) hooks_->app_exited(status);
     }
 
@@ -292,11 +292,11 @@ private:
     void kill_remaining(int sig) {
         if (pid1_) {
             // Every process of the namespace but ourselves.
-            if (kill(-1, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-1, {}): {}", sig, strerror(errno));
+            if (kill(-1, sig) < 0 && errno != ESRCH) log::warn("kill(-1, {}): {}", sig, strerror(errno));
             return;
         }
         for (pid_t p : descendants_of(getpid()))
-            if (kill(p, sig) == 0) spdlog::debug("sent signal {} to leftover pid {}", sig, p);
+            if (kill(p, sig) == 0) log::debug("sent signal {} to leftover pid {}", sig, p);
     }
 
     int exit_code() const {
