@@ -33,7 +33,9 @@ const char* kUsage =
     "                           (counts summed, values unioned); any other profile is included.\n"
     "                           BASE's [process], [supervise] and [phases.ready] apply while learning\n"
     "      --exact              record every syscall (one round trip per call) instead of allowing\n"
-    "                           the JVM baseline unwatched (fast mode, the default)\n"
+    "                           the runtime's baseline unwatched (fast mode, the default)\n"
+    "      --baseline RUNTIME   fast mode's baseline: jvm, node or python (default: chosen from\n"
+    "                           CMD: node/nodejs -> node, python* -> python, anything else -> jvm)\n"
     "      --report DIR         also write DIR/report.html, DIR/syscalls.svg and DIR/learned.json\n"
     "      --default-action A   action for syscalls never seen (default errno:EPERM)\n"
     "      --ready-tcp PORT     the app is ready when it listens on TCP PORT\n"
@@ -53,6 +55,7 @@ struct LearnOptions {
     std::string output;
     std::string base;
     bool exact = false;
+    std::optional<Runtime> baseline;  // --baseline; nothing: from the command
     std::string report_dir;
     std::string unseen = "errno:EPERM";
     ReadyCondition ready;
@@ -114,6 +117,11 @@ LearnOptions parse_options(const std::vector<std::string>& args) {
         else if (a == "-o" || a == "--output") o.output = value(a);
         else if (a == "-p" || a == "--profile") o.base = value(a);
         else if (a == "--exact") o.exact = true;
+        else if (a == "--baseline") {
+            std::string v = value(a);
+            o.baseline = runtime_from_name(v);
+            if (!o.baseline) throw Error("--baseline: '" + v + "' is not a runtime; use jvm, node or python");
+        }
         else if (a == "--report") o.report_dir = value(a);
         else if (a == "--default-action") o.unseen = value(a);
         else if (a == "--ready-tcp") o.ready.tcp_listen = port_or_throw(value(a)), o.has_ready = true;
@@ -138,13 +146,17 @@ LearnOptions parse_options(const std::vector<std::string>& args) {
 
 // The filter used while learning: every syscall goes to vigil except, in fast mode, the
 // baseline, which the kernel allows without a round trip.
-Profile learning_profile(bool exact) {
+Profile learning_profile(bool exact, Runtime runtime) {
     Profile p;
     p.has_seccomp = true;
     p.default_action = Action{ActionKind::Notify};
     if (!exact)
-        for (const auto& name : jvm_hot_baseline()) p.rules.push_back({name, Action{ActionKind::Allow}, {}, {}});
+        for (const auto& name : hot_baseline(runtime)) p.rules.push_back({name, Action{ActionKind::Allow}, {}, {}});
     return p;
+}
+
+Runtime baseline_of(const LearnOptions& o) {
+    return o.baseline ? *o.baseline : runtime_of_executable(o.run.command.front());
 }
 
 // BASE's own settings, as TOML text for the written profile (a learned BASE is replaced by
@@ -229,7 +241,7 @@ Plan make_plan(const std::vector<std::string>& args) {
 void finish(const Plan& plan, LearnedStats& run) {
     run.runs = 1;
     run.mode = plan.opts.exact ? "exact" : "fast";
-    if (!plan.opts.exact) run.assumed = jvm_hot_baseline();
+    if (!plan.opts.exact) run.assumed = hot_baseline(baseline_of(plan.opts));
     LearnedStats all;
     if (plan.base_stats) all = *plan.base_stats;
     merge(all, run);
@@ -263,7 +275,9 @@ int learn_main(const std::vector<std::string>& args) {
         launch_plan.process = plan.base->process;
     }
     apply_supervise_overrides(plan.opts.run, launch_plan.supervise);
-    launch_plan.filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});
+    if (!plan.opts.exact)
+        log::debug("learn: fast mode with the {} baseline (--baseline overrides)", runtime_name(baseline_of(plan.opts)));
+    launch_plan.filter = compile_filter(learning_profile(plan.opts.exact, baseline_of(plan.opts)), {.complain = false, .listener = true});
     launch_plan.capture_output = plan.write.ready && plan.write.ready->output_match;
 
     LearnSession session(plan.write.ready, [&plan](LearnedStats& run) { finish(plan, run); });
