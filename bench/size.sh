@@ -40,8 +40,8 @@ if [ -n "${1:-}" ]; then
     echo "## $1: $(stat -c %s "$1") bytes unstripped, $(strip -o "$T/v" "$1" && stat -c %s "$T/v") stripped"
     echo "| origin | bytes of symbols (text+data) |"
     echo "|---|---|"
-    nm --size-sort -C -S "$1" | awk '
-        { size = strtonum("0x" $2); name = ""; for (i = 4; i <= NF; ++i) name = name " " $i
+    nm --size-sort -t d -C -S "$1" | awk '
+        { size = $2 + 0; name = ""; for (i = 4; i <= NF; ++i) name = name " " $i
           o = "other (glibc, libstdc++ internals, C code)"
           if (name ~ /toml::/) o = "toml11"
           else if (name ~ /nlohmann::/) o = "nlohmann-json"
