@@ -12,7 +12,8 @@
 #
 # usage: bench/learn_bench.sh [VIGIL]     (default: build/vigil)
 # env:   APP (jdk|tomcat), ROUNDS (3), SECONDS_PER_RUN (10), WARMUP (5), THREADS (2),
-#        CONNECTIONS (16), PORT (18123), MODES ("bare enforce learn-fast learn-exact strace")
+#        CONNECTIONS (16), PORT (18123), MODES ("bare enforce learn-fast learn-exact strace"),
+#        SESSION (own: bare and strace in a session of their own, like vigil's app)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VIGIL=$(readlink -f "${1:-$HERE/../build/vigil}")
@@ -23,6 +24,11 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18123}
 APP=${APP:-jdk}
+# SESSION=own: bare and strace also start the server in a session of its own, as vigil's app
+# is, so that all modes have the same layout of scheduling groups under autogroup
+# (bench/README.md, notification round trip).
+OWN_SESSION=
+[ "${SESSION:-}" = own ] && OWN_SESSION="setsid -w"
 URL="http://127.0.0.1:$PORT/"
 [ "$APP" = tomcat ] && URL="http://127.0.0.1:$PORT/metadata"
 for tool in wrk strace java javac curl; do
@@ -52,11 +58,11 @@ start() {  # start MODE in the background; sets $pid
         exit 1
     fi
     case $1 in
-        bare) exec "${SERVER[@]}" ;;
+        bare) exec $OWN_SESSION "${SERVER[@]}" ;;
         enforce) exec "$VIGIL" run -p "$T/learned.toml" -- "${SERVER[@]}" ;;
         learn-fast) exec "$VIGIL" learn -o "$T/fast.toml" --ready-tcp "$PORT" -- "${SERVER[@]}" ;;
         learn-exact) exec "$VIGIL" learn --exact -o "$T/exact.toml" --ready-tcp "$PORT" -- "${SERVER[@]}" ;;
-        strace) exec strace -f -c -o "$T/strace.txt" "${SERVER[@]}" ;;
+        strace) exec $OWN_SESSION strace -f -c -o "$T/strace.txt" "${SERVER[@]}" ;;
     esac > "$T/$1.log" 2>&1 &
     pid=$!
     for _ in $(seq 600); do

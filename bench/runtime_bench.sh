@@ -9,7 +9,7 @@
 # (vigil learn --exact), strace (strace -f -c).
 #
 # usage: bench/runtime_bench.sh VIGIL python|node
-# env:   ROUNDS (5), NODE_MODULES (dir holding @asymmetrik/node-fhir-server-core: npm install
+# env:   ROUNDS (5), SESSION (own: see below), NODE_MODULES (dir holding @asymmetrik/node-fhir-server-core: npm install
 #        @asymmetrik/node-fhir-server-core there), PORT (18640), SECONDS_PER_RUN (8), WARMUP (3)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,12 +25,16 @@ pid=
 trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; rm -rf "$T"' EXIT
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# SESSION=own: bare and strace also run the app in a session of its own, as vigil's app is
+# (the same layout of scheduling groups under autogroup; bench/README.md).
+OWN_SESSION=
+[ "${SESSION:-}" = own ] && OWN_SESSION="setsid -w"
 prefix() {  # MODE -> the command prefix
     case $1 in
-        bare) ;;
+        bare) echo "$OWN_SESSION" ;;
         learn-fast) echo "$VIGIL learn -o $T/fast.toml --" ;;
         learn-exact) echo "$VIGIL learn --exact -o $T/exact.toml --" ;;
-        strace) echo "strace -f -c -o $T/strace.txt" ;;
+        strace) echo "$OWN_SESSION strace -f -c -o $T/strace.txt" ;;
     esac
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
