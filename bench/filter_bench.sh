@@ -12,5 +12,5 @@ objs=$(cd "$BUILD/CMakeFiles/vigil_core.dir" && find src -name '*.cpp.o' | while
 out=$BUILD/filter_bench
 # shellcheck disable=SC2086
 g++ -std=c++20 -O2 -I"$SRC/include" -o "$out" "$SRC/bench/filter_bench.cpp" $objs \
-    -lspdlog -lfmt -lseccomp -lcap-ng -pthread
+    -lfmt -lre2 -lseccomp -lcap-ng -pthread
 exec "$out" "$@"

@@ -6,8 +6,14 @@
 # Besides requests/s it reports the server side's CPU time per request, which stays meaningful
 # when other work shares the machine (requests/s then mostly measures the neighbours).
 #
+# APP=tomcat runs the same modes on Tomcat 10 (Debian's tomcat10) serving the FHIR example
+# (examples/fhir-server, a CATALINA_BASE built by its build.sh) at /metadata: a server with many
+# more syscalls per request than the JDK HttpServer.
+#
 # usage: bench/learn_bench.sh [VIGIL]     (default: build/vigil)
-# env:   ROUNDS (3), SECONDS_PER_RUN (10), WARMUP (5), THREADS (2), CONNECTIONS (16), PORT (18123)
+# env:   APP (jdk|tomcat), ROUNDS (3), SECONDS_PER_RUN (10), WARMUP (5), THREADS (2),
+#        CONNECTIONS (16), PORT (18123), MODES ("bare enforce learn-fast learn-exact strace"),
+#        SESSION (own: bare and strace in a session of their own, like vigil's app)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VIGIL=$(readlink -f "${1:-$HERE/../build/vigil}")
@@ -17,7 +23,14 @@ WARMUP=${WARMUP:-5}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18123}
+APP=${APP:-jdk}
+# SESSION=own: bare and strace also start the server in a session of its own, as vigil's app
+# is, so that all modes have the same layout of scheduling groups under autogroup
+# (bench/README.md, notification round trip).
+OWN_SESSION=
+[ "${SESSION:-}" = own ] && OWN_SESSION="setsid -w"
 URL="http://127.0.0.1:$PORT/"
+[ "$APP" = tomcat ] && URL="http://127.0.0.1:$PORT/metadata"
 for tool in wrk strace java javac curl; do
     command -v $tool > /dev/null || { echo "learn_bench: $tool is missing (apt-get install -y $tool)" >&2; exit 1; }
 done
@@ -26,8 +39,17 @@ done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 T=$(mktemp -d)
 trap '[ -n "$pid" ] && { pkill -TERM -P $pid; kill -TERM $pid; wait $pid; } 2>/dev/null; rm -rf "$T"' EXIT
-javac -d "$T/cls" "$HERE/java/BenchServer.java"
-SERVER=(java -Dsun.net.httpserver.nodelay=true -cp "$T/cls" BenchServer "$PORT" 4)
+case $APP in
+    jdk)
+        javac -d "$T/cls" "$HERE/java/BenchServer.java"
+        SERVER=(java -Dsun.net.httpserver.nodelay=true -cp "$T/cls" BenchServer "$PORT" 4) ;;
+    tomcat)
+        "$HERE/../examples/fhir-server/build.sh" "$T/fhir" "$PORT" > "$T/build.log" 2>&1 ||
+            { echo "learn_bench: examples/fhir-server/build.sh failed: $(tail -3 "$T/build.log")" >&2; exit 1; }
+        export FHIR_DATA_DIR=$T/fhir-data
+        SERVER=("$HERE/../examples/fhir-server/run.sh" "$T/fhir/base") ;;
+    *) echo "learn_bench: APP must be jdk or tomcat" >&2; exit 2 ;;
+esac
 
 pid=
 start() {  # start MODE in the background; sets $pid
@@ -36,11 +58,11 @@ start() {  # start MODE in the background; sets $pid
         exit 1
     fi
     case $1 in
-        bare) exec "${SERVER[@]}" ;;
+        bare) exec $OWN_SESSION "${SERVER[@]}" ;;
         enforce) exec "$VIGIL" run -p "$T/learned.toml" -- "${SERVER[@]}" ;;
         learn-fast) exec "$VIGIL" learn -o "$T/fast.toml" --ready-tcp "$PORT" -- "${SERVER[@]}" ;;
         learn-exact) exec "$VIGIL" learn --exact -o "$T/exact.toml" --ready-tcp "$PORT" -- "${SERVER[@]}" ;;
-        strace) exec strace -f -c -o "$T/strace.txt" "${SERVER[@]}" ;;
+        strace) exec $OWN_SESSION strace -f -c -o "$T/strace.txt" "${SERVER[@]}" ;;
     esac > "$T/$1.log" 2>&1 &
     pid=$!
     for _ in $(seq 600); do
@@ -90,7 +112,7 @@ rps 3 > /dev/null
 stop learn-fast
 cp "$T/fast.toml" "$T/learned.toml"
 
-MODES=(bare enforce learn-fast learn-exact strace)
+read -r -a MODES <<< "${MODES:-bare enforce learn-fast learn-exact strace}"
 declare -A results cpu
 for round in $(seq "$ROUNDS"); do
     for mode in "${MODES[@]}"; do
@@ -116,6 +138,6 @@ for mode in "${MODES[@]}"; do
 done
 printf 'exact learn / strace (req/s): %.2fx\n' \
     "$(echo "$(echo "${results[learn-exact]}" | median) / $(echo "${results[strace]}" | median)" | bc -l)"
-echo "(wrk -t$THREADS -c$CONNECTIONS on 127.0.0.1, ${DURATION}s after ${WARMUP}s warm-up, median of $ROUNDS rounds;"
+echo "(APP=$APP: $URL; wrk -t$THREADS -c$CONNECTIONS on 127.0.0.1, ${DURATION}s after ${WARMUP}s warm-up, median of $ROUNDS rounds;"
 echo " cpu-us/req: user+system CPU of the server's processes (JVM + vigil or strace) per request;"
 echo " $(nproc) cores, load average before the run: $LOAD_BEFORE)"

@@ -1,7 +1,11 @@
 /* The smallest possible seccomp user-notification supervisor, as the baseline for vigil's
  * notification round trip: the child sends getppid() to the listener, this loop answers
  * CONTINUE with blocking RECV/SEND ioctls, nothing else (no epoll, no /proc, no audit).
- * usage: notify_raw_supervisor PROGRAM ARGS...   (PROGRAM runs under the filter) */
+ * usage: notify_raw_supervisor PROGRAM ARGS...   (PROGRAM runs under the filter)
+ * RAW_SETSID=1: the child calls setsid() first, as vigil's does (src/spawn: no controlling
+ * terminal for the app). With the kernel's autogroup scheduling (kernel.sched_autogroup_enabled
+ * =1, tasks in the root cgroup) a new session is a new scheduling group, and every round trip
+ * then wakes a task of the other group: bench/README.md shows what that costs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
         close(fd);
         close(sv[0]);
         close(sv[1]);
+        if (getenv("RAW_SETSID") && setsid() < 0) _exit(122);
         execv(argv[1], argv + 1);
         _exit(127);
     }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,11 @@ public:
     // Thread-safe and never blocks on the sink; each line goes out in one write(2) unless it is
     // longer than a pipe's atomic size, and lines never interleave.
     void write(const AuditEvent& e);
+    // The same, where FILL completes the event with what is costly to read (the thread name
+    // and executable from /proc): it runs, before formatting, only for an event that is going
+    // to be written in full, never for one that is aggregated into a Repeated line or
+    // rate-limited (those only count). The written lines are the same as with write(E).
+    void write(const AuditEvent& e, const std::function<void(AuditEvent&)>& fill);
     // Closes pending aggregations, reports what was rate-limited or dropped, then one Summary
     // event: decisions per syscall and outcome (every decision, written or not), phases seen.
     void write_summary();

@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 struct signalfd_siginfo;
 
@@ -26,7 +28,14 @@ public:
     // Watches with a higher priority are served first when several fds are ready at once
     // (the seccomp listener must not wait behind a log write or a health probe).
     void watch(int fd, uint32_t events, FdCallback cb, int priority = 0);
-    void unwatch(int fd);
+    // The same for a seccomp listener, which the loop waits on with poll(2) directly, beside
+    // the epoll set, and serves before anything else: the kernel's "wake the supervisor on
+    // the caller's CPU" (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) reaches a poll(2) waiter but not
+    // an epoll one (epoll's relay wake-up drops it), and without it every notification waits
+    // for the scheduler to run vigil elsewhere (bench/README.md, notification round trip).
+    // cb gets POLLIN/POLLHUP/POLLERR, which equal the EPOLL* values.
+    void watch_direct(int fd, FdCallback cb);
+    void unwatch(int fd);  // either kind
 
     // Every signal, read from one signalfd (all signals must be blocked, as main does first):
     // cb gets each one, in order, served before ordinary fds. Returns the signalfd.
@@ -48,6 +57,7 @@ private:
     int epfd_ = -1;
     bool running_ = false;
     std::map<int, std::shared_ptr<Watch>> watches_;
+    std::vector<std::pair<int, std::shared_ptr<Watch>>> direct_;  // watch_direct()
     std::map<int, int> timer_fds_;  // timer id -> timerfd
     int next_timer_id_ = 1;
 };

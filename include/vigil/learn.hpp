@@ -86,6 +86,16 @@ private:
 // on their own (measured with `strace -f -c` on a JDK HttpServer under wrk; see bench/README.md).
 const std::vector<std::string>& jvm_hot_baseline();
 
+// Fast learning's baseline per runtime: the JVM's, or Node.js's / CPython's (the JVM's plus
+// what each calls per request or per file; bench/README.md). `vigil learn` picks it from the
+// command's executable (runtime_of_executable: node, nodejs -> Node; python* -> Python;
+// anything else, java and the scripts that start it included -> JVM); --baseline overrides.
+enum class Runtime { Jvm, Node, Python };
+const std::vector<std::string>& hot_baseline(Runtime runtime);
+const char* runtime_name(Runtime runtime);  // "jvm", "node", "python"
+std::optional<Runtime> runtime_from_name(const std::string& name);
+Runtime runtime_of_executable(const std::string& path);
+
 // Counts added, sets unioned; `into` keeps its assumed list merged with `from`'s.
 void merge(LearnedStats& into, const LearnedStats& from);
 

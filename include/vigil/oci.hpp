@@ -21,7 +21,7 @@ nlohmann::json profile_to_oci(const Profile& profile);
 // PROFILE as a Security Profiles Operator SeccompProfile (the OCI rules of profile_to_oci
 // under spec:). API_VERSION is "v1" (security-profiles-operator.x-k8s.io/v1, cluster-scoped)
 // or "v1beta1" (namespaced); NAME must be a DNS-1123 subdomain. Throws vigil::Error for what
-// the CRD cannot say (an argument value above 2^63-1: its args are int64); warns (spdlog) where
+// the CRD cannot say (an argument value above 2^63-1: its args are int64); warns (log::warn) where
 // the operator's runtime will differ from vigil (notified syscalls run their fallback, a
 // default errno other than EPERM: the CRD has no defaultErrnoRet).
 nlohmann::json profile_to_spo(const Profile& profile, const std::string& name, const std::string& api_version);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vigil {
@@ -81,7 +82,8 @@ public:
 private:
     bool send(uint64_t id, int64_t value, int error, uint32_t flags);
     int fd_ = -1;
-    std::vector<unsigned char> buf_;  // kernel-sized struct seccomp_notif
+    std::vector<unsigned char> buf_;       // kernel-sized struct seccomp_notif
+    std::vector<unsigned char> resp_buf_;  // kernel-sized struct seccomp_notif_resp
 };
 
 // Reads len bytes at addr in the address space of tid: process_vm_readv, and when that is
@@ -110,6 +112,39 @@ std::optional<std::string> read_string(pid_t tid, uint64_t addr, size_t max_len 
 
 // /proc/TID/status "Tgid:" (the process a thread belongs to); -1 when gone.
 pid_t thread_group(pid_t tid);
+
+// thread_group() for the notification hot path: remembers each thread's process, so that a
+// busy thread costs one poll(2) per notification instead of an open/read/close of
+// /proc/TID/status. A TID can be reused once its thread is gone, so every entry holds a pidfd
+// of that very thread (pidfd_open PIDFD_THREAD, Linux 6.9): the entry is used only while the
+// pidfd says the thread has not exited. Two live threads never share a TID, and a thread
+// that exited never comes back, so a live entry for TID, checked after the notification from
+// TID was received, names the caller's process. Without PIDFD_THREAD (older kernels) or past
+// `capacity` entries, every lookup reads /proc as before. Not thread-safe (the event loop's).
+class ThreadGroups {
+public:
+    explicit ThreadGroups(size_t capacity = 512);
+    ~ThreadGroups();
+    ThreadGroups(const ThreadGroups&) = delete;
+    ThreadGroups& operator=(const ThreadGroups&) = delete;
+
+    // The process TID belongs to; -1 when it is gone.
+    pid_t of(pid_t tid);
+    // Lookups answered from the cache / from /proc (for tests and benchmarks).
+    uint64_t hits() const { return hits_; }
+    uint64_t misses() const { return misses_; }
+
+private:
+    struct Entry {
+        pid_t tgid;
+        int pidfd;
+    };
+    void drop_exited();
+    size_t capacity_;
+    bool usable_ = true;  // false once the kernel refused PIDFD_THREAD
+    std::vector<std::pair<pid_t, Entry>> entries_;  // sorted by tid
+    uint64_t hits_ = 0, misses_ = 0;
+};
 // /proc/PID/task/TID/comm without the newline ("" when unreadable).
 std::string thread_name(pid_t pid, pid_t tid);
 // readlink /proc/PID/exe ("" when unreadable).

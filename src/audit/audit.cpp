@@ -2,6 +2,7 @@
 #include "vigil/audit.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +13,7 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include "vigil/error.hpp"
 #include "vigil/text.hpp"
@@ -403,8 +404,22 @@ struct AuditSink::State {
             st->queued_bytes = 0;
             st->writing = true;
             lock.unlock();
-            // One write(2) per line: lines from a crash or another writer never interleave.
-            for (const auto& line : batch) st->write_all(line);
+            // Whole lines, several per write(2) up to PIPE_BUF bytes (what a pipe writes
+            // atomically): lines from a crash or another writer never interleave with them,
+            // and a burst costs one write per 4 KiB, not one per line. A longer line goes alone.
+            std::string chunk;
+            for (const auto& line : batch) {
+                if (!chunk.empty() && chunk.size() + line.size() > PIPE_BUF) {
+                    st->write_all(chunk);
+                    chunk.clear();
+                }
+                if (line.size() >= PIPE_BUF) {
+                    st->write_all(line);
+                    continue;
+                }
+                chunk += line;
+            }
+            if (!chunk.empty()) st->write_all(chunk);
             lock.lock();
             st->writing = false;
             if (st->queue.empty()) st->written.notify_all();
@@ -461,7 +476,7 @@ AuditSink::~AuditSink() {
         size_t pending = st_->queue.size();
         lock.unlock();
         // The thread keeps its share of the state and ends with the process.
-        spdlog::warn("the audit sink did not take the trail's last lines within {} ms ({} lines "
+        log::warn("the audit sink did not take the trail's last lines within {} ms ({} lines "
                      "still queued): they are lost",
                      st_->limits.close_wait.count(), pending + (st_->writing ? 1 : 0));
     }
@@ -474,8 +489,19 @@ bool AuditSink::flush(std::chrono::milliseconds max_wait) {
                                  [&] { return (st_->queue.empty() && !st_->writing) || st_->stopped; });
 }
 
-void AuditSink::write(const AuditEvent& e) {
+void AuditSink::write(const AuditEvent& e) { write(e, {}); }
+
+void AuditSink::write(const AuditEvent& given, const std::function<void(AuditEvent&)>& fill) {
     State& st = *st_;
+    const AuditEvent* ep = &given;
+    std::optional<AuditEvent> filled;
+    auto complete = [&] {
+        if (!fill) return;
+        filled.emplace(given);
+        fill(*filled);
+        ep = &*filled;
+    };
+    const AuditEvent& e = given;
     std::lock_guard lock(st.mu);
     if (e.kind == AuditKind::Decision) {
         Counts& c = st.counts[e.syscall];
@@ -487,8 +513,9 @@ void AuditSink::write(const AuditEvent& e) {
     if (e.kind == AuditKind::Phase) st.phases.push_back(e.phase);
     auto now = State::Clock::now();
     st.close_windows(now, false);
-    if (e.kind != AuditKind::Decision) {
-        st.enqueue(st.format(e));
+    if (given.kind != AuditKind::Decision) {
+        complete();
+        st.enqueue(st.format(*ep));
         return;
     }
     std::string key = State::key(e);
@@ -503,12 +530,13 @@ void AuditSink::write(const AuditEvent& e) {
         return;
     }
     st.report_losses(false);
+    complete();
     if (st.repeats.size() < st.limits.max_repeat_keys) {
-        st.repeats.emplace(key, State::Repeat{e, 0, e.time, now + st.limits.repeat_window,
+        st.repeats.emplace(key, State::Repeat{*ep, 0, e.time, now + st.limits.repeat_window,
                                               st.limits.repeat_window});
         st.next_close = std::min(st.next_close, now + st.limits.repeat_window);
     }
-    st.enqueue(st.format(e), false, 1);
+    st.enqueue(st.format(*ep), false, 1);
 }
 
 void AuditSink::set_service(const std::string& name) {

@@ -1,6 +1,5 @@
 // Top-level dispatch: --help, --version, sub-commands; anything else is `run`.
 #include <seccomp.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <string>
@@ -20,7 +19,7 @@ bool g_logging_ready = false;
 
 // Errors go through the logger (so they are JSON with VIGIL_LOG_FORMAT=json) once it exists.
 void report(const char* prefix, const char* what) {
-    if (g_logging_ready) spdlog::error("{}{}", prefix, what);
+    if (g_logging_ready) log::error("{}{}", prefix, what);
     else std::fprintf(stderr, "vigil: %s%s\n", prefix, what);
 }
 

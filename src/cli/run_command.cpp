@@ -1,6 +1,6 @@
 // `vigil run`: load the profile, build the filter and credentials, spawn, supervise.
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cstdlib>
 #include <memory>
@@ -81,7 +81,7 @@ int run_main(const std::vector<std::string>& args) {
     apply_supervise_overrides(opts, plan.supervise);
     if (profile) {
         plan_profile(plan, *profile, opts.complain, opts.audit_path, opts.audit_format);
-        spdlog::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
+        log::debug("profile {}: {} rules, default {}", opts.profile_path, profile->rules.size(),
                       profile->default_action.str());
     }
     // After plan_profile, which takes the profile's [process]: -u/--keep-cap beat it.

@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -270,10 +270,10 @@ PreparedLandlock prepare_landlock(const LandlockSettings& settings,
     out.unenforced_ = cover.unenforced;
     bool wanted = cover.wanted;
     if (abi == 0 && wanted)
-        spdlog::error("landlock: {}; the profile's [landlock] is NOT enforced (set landlock.require_abi "
+        log::error("landlock: {}; the profile's [landlock] is NOT enforced (set landlock.require_abi "
                       "to refuse to start instead)", reason);
     if (abi > kLandlockKnownAbi)
-        spdlog::debug("landlock: kernel ABI {} is newer than vigil's {}: rights added since are not handled",
+        log::debug("landlock: kernel ABI {} is newer than vigil's {}: rights added since are not handled",
                       abi, kLandlockKnownAbi);
     if (!out.handled_fs_ && !out.handled_net_ && !out.scoped_) return out;
 
@@ -291,7 +291,7 @@ PreparedLandlock prepare_landlock(const LandlockSettings& settings,
         int pfd = open(path.c_str(), O_PATH | O_CLOEXEC);
         if (pfd < 0) {
             if (errno == ENOENT || errno == ENOTDIR) {
-                spdlog::warn("landlock: {}: {} does not exist; skipped (the kernel refuses it)", where, path);
+                log::warn("landlock: {}: {} does not exist; skipped (the kernel refuses it)", where, path);
                 out.skipped_.push_back(path);
                 return;
             }

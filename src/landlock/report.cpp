@@ -1,5 +1,5 @@
 // The start-up report of what Landlock enforces, for the operator and the audit trail.
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include "vigil/audit.hpp"
 #include "vigil/error.hpp"
@@ -10,9 +10,9 @@ namespace vigil {
 void report_landlock(const PreparedLandlock& prepared, const std::string& sink,
                      const std::string& format) {
     if (prepared.unenforced().empty())
-        spdlog::info("{} (ruleset built in {:.2f} ms)", prepared.summary(), prepared.build_ms());
+        log::info("{} (ruleset built in {:.2f} ms)", prepared.summary(), prepared.build_ms());
     else
-        spdlog::warn("{}", prepared.summary());
+        log::warn("{}", prepared.summary());
     AuditSink audit(sink, format);
     AuditEvent ev;
     ev.kind = AuditKind::Notice;

@@ -1,11 +1,11 @@
 // `vigil learn`: run CMD with every non-baseline syscall sent to vigil, record, and write a
 // profile that enforces what was seen (plus BASE) when CMD exits or vigil is stopped.
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 
 #include "../profile/reader.hpp"  // toml11 3.x/4.x compatibility and the nesting-depth guard
 #include "learn_session.hpp"
@@ -35,7 +35,9 @@ const char* kUsage =
     "                           BASE's [landlock]) apply while learning; without BASE the app\n"
     "                           learns with the privileges every profile gives it (no capabilities)\n"
     "      --exact              record every syscall (one round trip per call) instead of allowing\n"
-    "                           the JVM baseline unwatched (fast mode, the default)\n"
+    "                           the runtime's baseline unwatched (fast mode, the default)\n"
+    "      --baseline RUNTIME   fast mode's baseline: jvm, node or python (default: chosen from\n"
+    "                           CMD: node/nodejs -> node, python* -> python, anything else -> jvm)\n"
     "      --report DIR         also write DIR/report.html, DIR/syscalls.svg and DIR/learned.json\n"
     "      --default-action A   action for syscalls never seen (default errno:EPERM)\n"
     "      --ready-tcp PORT     the app is ready when it listens on TCP PORT\n"
@@ -55,6 +57,7 @@ struct LearnOptions {
     std::string output;
     std::string base;
     bool exact = false;
+    std::optional<Runtime> baseline;  // --baseline; nothing: from the command
     std::string report_dir;
     std::string unseen = "errno:EPERM";
     ReadyCondition ready;
@@ -84,9 +87,18 @@ int duration_or_throw(const std::string& text, const std::string& opt) {
 
 // The same action syntax the profile accepts; the written profile is loaded again at the end,
 // this early check only spares a learning run that could never produce a valid profile.
+// (A plain check, not std::regex: ~50 KB of the static binary besides the locale machinery
+// it pulls in; bench/README.md, binary size.)
+bool action_syntax(const std::string& a) {
+    if (a == "allow" || a == "log" || a == "trap" || a == "kill-process" || a == "kill-thread")
+        return true;
+    if (a.rfind("errno:E", 0) != 0 || a.size() == 7) return false;
+    return std::all_of(a.begin() + 7, a.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
 void check_action(const std::string& a) {
-    static const std::regex kAction("allow|log|trap|kill-process|kill-thread|errno:E[A-Z0-9]+");
-    if (!std::regex_match(a, kAction))
+    if (!action_syntax(a))
         throw Error("--default-action: '" + a + "' is not an action (e.g. errno:EPERM, kill-process)");
 }
 
@@ -107,6 +119,11 @@ LearnOptions parse_options(const std::vector<std::string>& args) {
         else if (a == "-o" || a == "--output") o.output = value(a);
         else if (a == "-p" || a == "--profile") o.base = value(a);
         else if (a == "--exact") o.exact = true;
+        else if (a == "--baseline") {
+            std::string v = value(a);
+            o.baseline = runtime_from_name(v);
+            if (!o.baseline) throw Error("--baseline: '" + v + "' is not a runtime; use jvm, node or python");
+        }
         else if (a == "--report") o.report_dir = value(a);
         else if (a == "--default-action") o.unseen = value(a);
         else if (a == "--ready-tcp") o.ready.tcp_listen = port_or_throw(value(a)), o.has_ready = true;
@@ -131,13 +148,17 @@ LearnOptions parse_options(const std::vector<std::string>& args) {
 
 // The filter used while learning: every syscall goes to vigil except, in fast mode, the
 // baseline, which the kernel allows without a round trip.
-Profile learning_profile(bool exact) {
+Profile learning_profile(bool exact, Runtime runtime) {
     Profile p;
     p.has_seccomp = true;
     p.default_action = Action{ActionKind::Notify};
     if (!exact)
-        for (const auto& name : jvm_hot_baseline()) p.rules.push_back({name, Action{ActionKind::Allow}, {}, {}});
+        for (const auto& name : hot_baseline(runtime)) p.rules.push_back({name, Action{ActionKind::Allow}, {}, {}});
     return p;
+}
+
+Runtime baseline_of(const LearnOptions& o) {
+    return o.baseline ? *o.baseline : runtime_of_executable(o.run.command.front());
 }
 
 // BASE's own settings, as TOML text for the written profile (a learned BASE is replaced by
@@ -222,24 +243,24 @@ Plan make_plan(const std::vector<std::string>& args) {
 void finish(const Plan& plan, LearnedStats& run) {
     run.runs = 1;
     run.mode = plan.opts.exact ? "exact" : "fast";
-    if (!plan.opts.exact) run.assumed = jvm_hot_baseline();
+    if (!plan.opts.exact) run.assumed = hot_baseline(baseline_of(plan.opts));
     LearnedStats all;
     if (plan.base_stats) all = *plan.base_stats;
     merge(all, run);
     plan.out_dir->write_file(plan.out_name, write_profile(all, plan.write));
     size_t calls = 0;
     for (const auto& [name, s] : run.syscalls) calls += s.count;
-    spdlog::info("learn: wrote {} ({} syscalls seen in {} recorded calls{})", plan.opts.output,
+    log::info("learn: wrote {} ({} syscalls seen in {} recorded calls{})", plan.opts.output,
                  run.syscalls.size(), calls, plan.opts.exact ? "" : "; baseline assumed");
     if (plan.report_dir) {
         write_report(*plan.report_dir, all, plan.write);
-        spdlog::info("learn: report in {}/report.html", plan.opts.report_dir);
+        log::info("learn: report in {}/report.html", plan.opts.report_dir);
     }
     // The promise is "valid input for vigil run without editing": check it now, not at deploy.
     try {
         load_profile(plan.opts.output);
     } catch (const Error& e) {
-        spdlog::error("learn: the written profile does not load: {}", e.what());
+        log::error("learn: the written profile does not load: {}", e.what());
     }
 }
 
@@ -268,7 +289,9 @@ int learn_main(const std::vector<std::string>& args) {
     // One run is learned: a base profile's restart policy and health check do not apply here.
     launch_plan.supervise.settings.restart.mode = RestartMode::No;
     launch_plan.supervise.settings.health.reset();
-    launch_plan.filter = compile_filter(learning_profile(plan.opts.exact), {.complain = false, .listener = true});
+    if (!plan.opts.exact)
+        log::debug("learn: fast mode with the {} baseline (--baseline overrides)", runtime_name(baseline_of(plan.opts)));
+    launch_plan.filter = compile_filter(learning_profile(plan.opts.exact, baseline_of(plan.opts)), {.complain = false, .listener = true});
     launch_plan.capture_output = plan.write.ready && plan.write.ready->output_match;
 
     LearnSession session(plan.write.ready, [&plan](LearnedStats& run) { finish(plan, run); });

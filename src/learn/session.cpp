@@ -1,6 +1,6 @@
 // Receiving and recording notifications. Every call is continued: learn never decides,
 // so reading the caller's memory here is only for the record: nothing is decided on it.
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -41,9 +41,9 @@ void LearnSession::started(EventLoop& loop, const SpawnResult& spawned) {
             if (phase == Phase::Ready) {
                 recorder_.set_phase(kReady);
                 stats_.reached_ready = true;
-                spdlog::info("learn: app is ready ({}); calls from now on count as \"ready\"", why);
+                log::info("learn: app is ready ({}); calls from now on count as \"ready\"", why);
             } else {
-                spdlog::warn("learn: app never became ready ({}); every call counts as \"startup\"", why);
+                log::warn("learn: app never became ready ({}); every call counts as \"startup\"", why);
             }
         });
         tracker_->start(loop, spawned.pid);
@@ -51,13 +51,13 @@ void LearnSession::started(EventLoop& loop, const SpawnResult& spawned) {
     if (spawned.listener_fd < 0) {
         // Without a listener nothing can be recorded; say so loudly rather than write an
         // empty profile that would break the app.
-        spdlog::error("learn: no seccomp listener (the kernel refused it: {}); nothing will be recorded",
+        log::error("learn: no seccomp listener (the kernel refused it: {}); nothing will be recorded",
                       spawned.listener_refused ? "another listener holds the task" : "no filter");
         return;
     }
     listener_ = Listener(spawned.listener_fd);
-    if (listener_.set_sync_wake_up()) spdlog::debug("learn: listener uses synchronous wake-up");
-    loop.watch(listener_.fd(), EPOLLIN, [this](uint32_t events) {
+    if (listener_.set_sync_wake_up()) log::debug("learn: listener uses synchronous wake-up");
+    loop.watch_direct(listener_.fd(), [this](uint32_t events) {
         if (events & (EPOLLHUP | EPOLLERR)) {
             // Every process under the filter is gone.
             loop_->unwatch(listener_.fd());
@@ -65,7 +65,7 @@ void LearnSession::started(EventLoop& loop, const SpawnResult& spawned) {
             return;
         }
         on_notification();
-    }, kListenerWatchPriority);
+    });
 }
 
 void LearnSession::output_line(int stream, std::string_view line) {

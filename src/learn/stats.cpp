@@ -1,5 +1,7 @@
 // The fast-learn baseline and merging of learned statistics across runs.
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "vigil/learn.hpp"
 #include "vigil/syscalls.hpp"
@@ -18,6 +20,62 @@ const std::vector<std::string>& jvm_hot_baseline() {
         return std::vector<std::string>(all.begin(), all.end());
     }();
     return names;
+}
+
+const std::vector<std::string>& hot_baseline(Runtime runtime) {
+    // Measured like the JVM's: `strace -f -c` of each runtime's bench workload
+    // (bench/learn_bench.sh, bench/README.md): what it calls per request or per file beyond
+    // the JVM baseline, none of which opens, maps a file, executes, connects or creates
+    // anything. openat stays notified everywhere: the [landlock] section is learned from it.
+    static const std::vector<std::string> node = [] {
+        std::set<std::string> all(jvm_hot_baseline().begin(), jvm_hot_baseline().end());
+        // libuv's loop and thread pool, V8's heap: statx is fs.stat (no access right of its
+        // own: Landlock does not restrict it), getrandom crypto.randomBytes; per connection
+        // accept4 on the socket it already listens on (bind and listen stay notified),
+        // the socket options and names of that connection, shutdown.
+        for (const char* name : {"statx", "getrandom", "brk", "uname", "getsockname", "getpeername",
+                                 "setsockopt", "getsockopt", "shutdown", "accept4"})
+            if (syscall_number(name)) all.insert(name);
+        return std::vector<std::string>(all.begin(), all.end());
+    }();
+    static const std::vector<std::string> python = [] {
+        std::set<std::string> all(jvm_hot_baseline().begin(), jvm_hot_baseline().end());
+        // CPython's import system and io: directory listings of fds it opened (getdents64),
+        // its allocator (brk), stat calls on paths (no Landlock right of their own), getrandom.
+        for (const char* name : {"getdents64", "brk", "getrandom", "statx", "fstatfs", "getcwd",
+                                 "readlink", "dup", "uname"})
+            if (syscall_number(name)) all.insert(name);
+        return std::vector<std::string>(all.begin(), all.end());
+    }();
+    switch (runtime) {
+        case Runtime::Node: return node;
+        case Runtime::Python: return python;
+        case Runtime::Jvm: break;
+    }
+    return jvm_hot_baseline();
+}
+
+const char* runtime_name(Runtime runtime) {
+    switch (runtime) {
+        case Runtime::Node: return "node";
+        case Runtime::Python: return "python";
+        case Runtime::Jvm: break;
+    }
+    return "jvm";
+}
+
+std::optional<Runtime> runtime_from_name(const std::string& name) {
+    if (name == "jvm") return Runtime::Jvm;
+    if (name == "node") return Runtime::Node;
+    if (name == "python") return Runtime::Python;
+    return std::nullopt;
+}
+
+Runtime runtime_of_executable(const std::string& path) {
+    std::string base = path.substr(path.rfind('/') + 1);
+    if (base == "node" || base == "nodejs") return Runtime::Node;
+    if (base.rfind("python", 0) == 0) return Runtime::Python;  // python, python3, python3.11
+    return Runtime::Jvm;  // java, and the scripts that start one (catalina.sh, run.sh)
 }
 
 namespace {

@@ -1,9 +1,11 @@
 #include "vigil/log.hpp"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -19,58 +21,76 @@ std::string env_or(const char* name, const char* fallback) {
     return v && *v ? v : fallback;
 }
 
-// %j: the message, escaped for a JSON string (a message may quote a path or a command line,
-// which may hold any byte: the result is valid UTF-8 whatever they hold).
-class JsonEscapedMessage : public spdlog::custom_flag_formatter {
-public:
-    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        std::string escaped = text::json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
-        dest.append(escaped.data(), escaped.data() + escaped.size());
-    }
-    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
-};
+// spdlog's names, which the lines have always carried ("warning", not "warn").
+const char* const kNames[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
 
-// %q: the message for a text log: names chosen by the app (thread names, paths) cannot end
-// the line and start a forged one, nor send terminal control sequences; a message of several
-// lines keeps them, indented.
-class TextEscapedMessage : public spdlog::custom_flag_formatter {
-public:
-    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        std::string escaped = text::log_escape(std::string_view(msg.payload.data(), msg.payload.size()), true);
-        dest.append(escaped.data(), escaped.data() + escaped.size());
-    }
-    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TextEscapedMessage>(); }
-};
+std::atomic<int> g_level{static_cast<int>(log::Level::info)};
+std::atomic<bool> g_json{false};
 
-spdlog::level::level_enum parse_level(const std::string& s) {
-    auto level = spdlog::level::from_str(s);
-    // from_str maps unknown names to "off": accept "off" only when it was really asked for.
-    if (level == spdlog::level::off && s != "off")
-        throw Error("VIGIL_LOG_LEVEL='" + s + "' is not a level; use trace, debug, info, warn, error, critical or off");
-    return level;
+// What spdlog's level::from_str accepted: the names above plus "warn" and "err".
+log::Level parse_level(const std::string& s) {
+    for (int i = 0; i <= static_cast<int>(log::Level::off); ++i)
+        if (s == kNames[i]) return static_cast<log::Level>(i);
+    if (s == "warn") return log::Level::warn;
+    if (s == "err") return log::Level::error;
+    throw Error("VIGIL_LOG_LEVEL='" + s + "' is not a level; use trace, debug, info, warn, error, critical or off");
+}
+
+void write_all(const std::string& line) {
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(STDERR_FILENO, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // nowhere to say it
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
 }
 
 }  // namespace
 
-void setup_logging() {
-    auto logger = spdlog::stderr_logger_st("vigil");
-    std::string format = env_or("VIGIL_LOG_FORMAT", "text");
-    if (format == "json") {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-        formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
-            R"({"schema":)" + std::to_string(kLogSchemaVersion) +
-            R"(,"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","source":"vigil","pid":%P,"msg":"%j"})");
-        logger->set_formatter(std::move(formatter));
-    } else if (format == "text") {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>();
-        formatter->add_flag<TextEscapedMessage>('q').set_pattern("vigil[%P] %^%l%$: %q");
-        logger->set_formatter(std::move(formatter));
+namespace log {
+
+bool enabled(Level level) {
+    return level != Level::off && static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
+
+void write(Level level, std::string_view message) {
+    const char* name = kNames[static_cast<int>(level)];
+    std::string line;
+    if (g_json.load(std::memory_order_relaxed)) {
+        // {"schema":N,"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","source":"vigil","pid":%P,"msg":"%j"}:
+        // the message escaped for a JSON string (a message may quote a path or a command
+        // line, which may hold any byte: the result is valid UTF-8 whatever they hold).
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        tm utc{};
+        gmtime_r(&now.tv_sec, &utc);
+        char stamp[48];
+        size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+        snprintf(stamp + n, sizeof stamp - n, ".%06ldZ", now.tv_nsec / 1000);
+        line = fmt::format(R"({{"schema":{},"time":"{}","level":"{}","source":"vigil","pid":{},"msg":"{}"}})", kLogSchemaVersion, stamp,
+                           name, getpid(), text::json_escape(message));
     } else {
-        throw Error("VIGIL_LOG_FORMAT='" + format + "' is not a format; use text or json");
+        // vigil[%P] %l: %q: names chosen by the app (thread names, paths) cannot end the line
+        // and start a forged one, nor send terminal control sequences; a message of several
+        // lines keeps them, indented.
+        line = fmt::format("vigil[{}] {}: {}", getpid(), name, text::log_escape(message, true));
     }
-    logger->set_level(parse_level(env_or("VIGIL_LOG_LEVEL", "info")));
-    logger->flush_on(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
+    line += '\n';
+    write_all(line);
+}
+
+}  // namespace log
+
+void setup_logging() {
+    std::string format = env_or("VIGIL_LOG_FORMAT", "text");
+    if (format != "json" && format != "text")
+        throw Error("VIGIL_LOG_FORMAT='" + format + "' is not a format; use text or json");
+    log::Level level = parse_level(env_or("VIGIL_LOG_LEVEL", "info"));
+    g_json.store(format == "json");
+    g_level.store(static_cast<int>(level));
 }
 
 }  // namespace vigil

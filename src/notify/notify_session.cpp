@@ -23,7 +23,7 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include "vigil/error.hpp"
 #include "vigil/notify.hpp"
@@ -129,6 +129,7 @@ struct NotifySession::Impl {
     EventLoop* loop = nullptr;
     WorkerPool workers{kMaxWorkers};
     std::map<int, std::string> names;
+    ThreadGroups groups;  // tid -> process, validated per lookup (no /proc read per call)
     bool copy_refusal_said = false;
     int done_fd = -1;  // eventfd: completions are waiting
     std::mutex mu;
@@ -261,12 +262,12 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
     if (spawned.listener_fd < 0) return;
     auto ids = process_ids(spawned.pid);
     if (!ids)
-        spdlog::warn("cannot read the app's ids from /proc/{}/status: calls vigil performs for "
+        log::warn("cannot read the app's ids from /proc/{}/status: calls vigil performs for "
                      "the app will be refused", spawned.pid);
     workers.set_identity(ids ? ids : std::optional<ProcessIds>(ProcessIds{uid_t(-1), gid_t(-1), {}}));
     listener = Listener(spawned.listener_fd);
     if (!listener.set_sync_wake_up())
-        spdlog::debug("kernel without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP");
+        log::debug("kernel without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP");
     done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (done_fd < 0) throw_errno("eventfd (notify completions)");
     l.watch(done_fd, EPOLLIN, [this](uint32_t) {
@@ -274,7 +275,7 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
         while (read(done_fd, &count, sizeof count) == sizeof count) {}
         drain();
     }, kListenerPriority);
-    l.watch(listener.fd(), EPOLLIN, [this](uint32_t ev) { on_readable(ev); }, kListenerPriority);
+    l.watch_direct(listener.fd(), [this](uint32_t ev) { on_readable(ev); });
 }
 
 void NotifySession::Impl::on_readable(uint32_t events) {
@@ -287,7 +288,8 @@ void NotifySession::Impl::on_readable(uint32_t events) {
 }
 
 // Thread name and executable for the audit trail. Read after the answer, so they cost the app
-// nothing, except for exec: a continued execve replaces the executable.
+// nothing, except for exec: a continued execve replaces the executable. The audit sink calls
+// it only for the events it writes in full (not for those it aggregates or rate-limits).
 static void add_process_facts(AuditEvent& ev) {
     if (!ev.exe.empty()) return;
     ev.thread = thread_name(ev.pid, ev.tid);
@@ -306,7 +308,7 @@ AuditEvent NotifySession::Impl::base_event(const Notification& n, pid_t pid) {
 }
 
 void NotifySession::Impl::handle(const Notification& n) {
-    pid_t pid = n.tid > 0 ? thread_group(n.tid) : -1;
+    pid_t pid = n.tid > 0 ? groups.of(n.tid) : -1;
     if (pid < 0) {
         // Gone already (or not visible in vigil's PID namespace): nothing to answer, or fail closed.
         if (n.tid <= 0) listener.respond_errno(n.id, EPERM);
@@ -478,7 +480,7 @@ void NotifySession::Impl::carry_out(const Notification& n, pid_t pid, AuditEvent
         if (sock_fd >= 0) close(sock_fd);
         if (deny->copy_refused && !copy_refusal_said) {
             copy_refusal_said = true;
-            spdlog::error("vigil cannot copy the app's sockets ({}): it performs allowed connects "
+            log::error("vigil cannot copy the app's sockets ({}): it performs allowed connects "
                           "and sends itself on such a copy, so until it can, allowed destinations "
                           "are refused (TCP connects excepted where landlock.connect_tcp enforces their "
                           "port). Give vigil CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) "
@@ -549,7 +551,7 @@ void NotifySession::Impl::perform(Completion c, int fd, bool identity_ok) {
     close(fd);
     uint64_t one = 1;
     if (done_fd >= 0 && write(done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-        spdlog::warn("notify: eventfd write: {}", strerror(errno));
+        log::warn("notify: eventfd write: {}", strerror(errno));
 }
 
 void NotifySession::Impl::drain() {
@@ -569,7 +571,6 @@ void NotifySession::Impl::complete(Completion& c) {
     bool delivered = c.result < 0 ? listener.respond_errno(c.n.id, static_cast<int>(-c.result))
                                   : listener.respond_value(c.n.id, c.result);
     AuditEvent& ev = c.ev;
-    add_process_facts(ev);
     ev.decision = "allow";
     ev.outcome = AuditOutcome::Allowed;
     ev.rule = rule_text(profile.notify.at(ev.syscall).where);
@@ -577,7 +578,7 @@ void NotifySession::Impl::complete(Completion& c) {
                             c.e.reason, op_name(c.e.op),
                             c.result < 0 ? errno_text(static_cast<int>(-c.result)) : "ok");
     if (!delivered) ev.reason += " (the caller went away before the answer)";
-    audit.write(ev);
+    audit.write(ev, add_process_facts);
 }
 
 // Decisions on registers alone still name the path or address in the audit trail. This read
@@ -618,14 +619,13 @@ void NotifySession::Impl::answer(const Notification& n, pid_t pid, AuditEvent& e
         int e = a.kind == ActionKind::Errno ? a.errno_value : EPERM;
         delivered = listener.respond_errno(n.id, e);
     }
-    add_process_facts(ev);
     ev.decision = a.str();
     ev.outcome = outcome_of(a);
     ev.complain = cfg.complain && !allow;
     ev.rule = rule;
     ev.reason = reason;
     if (!delivered) ev.reason += " (the caller went away before the answer)";
-    audit.write(ev);
+    audit.write(ev, add_process_facts);
 }
 
 void NotifySession::Impl::on_phase(Phase p, const std::string& reason) {
@@ -636,8 +636,8 @@ void NotifySession::Impl::on_phase(Phase p, const std::string& reason) {
     ev.rule = profile.ready ? "phases.ready" : "";
     // `vigil up`: several sessions log side by side; each line says whose phase it is.
     std::string who = cfg.service.empty() ? "" : "service " + cfg.service + ": ";
-    if (p == Phase::Ready) spdlog::info("{}phase ready: {}", who, reason);
-    else spdlog::warn("{}phase: {}", who, reason);
+    if (p == Phase::Ready) log::info("{}phase ready: {}", who, reason);
+    else log::warn("{}phase: {}", who, reason);
     audit.write(ev);
 }
 

@@ -2,8 +2,10 @@
 #include "vigil/seccomp_notify.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -13,8 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "vigil/error.hpp"
 
@@ -42,7 +42,8 @@ Listener::Listener(int fd) : fd_(fd) {}
 
 Listener::~Listener() { close(); }
 
-Listener::Listener(Listener&& other) noexcept : fd_(other.fd_), buf_(std::move(other.buf_)) {
+Listener::Listener(Listener&& other) noexcept
+    : fd_(other.fd_), buf_(std::move(other.buf_)), resp_buf_(std::move(other.resp_buf_)) {
     other.fd_ = -1;
 }
 
@@ -51,6 +52,7 @@ Listener& Listener::operator=(Listener&& other) noexcept {
         close();
         fd_ = other.fd_;
         buf_ = std::move(other.buf_);
+        resp_buf_ = std::move(other.resp_buf_);
         other.fd_ = -1;
     }
     return *this;
@@ -92,8 +94,8 @@ bool Listener::id_valid(uint64_t id) const {
 
 bool Listener::send(uint64_t id, int64_t value, int error, uint32_t flags) {
     size_t size = std::max<size_t>(notif_sizes().resp, sizeof(seccomp_notif_resp));
-    std::vector<unsigned char> buf(size, 0);
-    auto* resp = reinterpret_cast<seccomp_notif_resp*>(buf.data());
+    resp_buf_.assign(size, 0);
+    auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf_.data());
     resp->id = id;
     resp->val = value;
     resp->error = error;
@@ -118,6 +120,8 @@ bool Listener::respond_errno(uint64_t id, int error) {
 bool Listener::respond_value(uint64_t id, int64_t value) { return send(id, value, 0, 0); }
 
 bool Listener::set_sync_wake_up() {
+    // For measurements (bench/README.md): VIGIL_SYNC_WAKE_UP=0 leaves the kernel's default.
+    if (const char* v = getenv("VIGIL_SYNC_WAKE_UP"); v && std::strcmp(v, "0") == 0) return false;
     if (ioctl(fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)
         return true;
     if (errno == EINVAL || errno == ENOTTY) return false;
@@ -140,20 +144,58 @@ int Listener::add_fd(uint64_t id, int src_fd, uint32_t flags, uint32_t fd_flags,
 
 namespace {
 
-std::string read_small_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+// The whole of a small /proc file (up to 64 KiB; "" when unreadable). Plain open/read: this
+// runs on the notification path, where iostreams cost more than the read itself.
+std::string read_small_file(const char* path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return {};
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || out.size() + static_cast<size_t>(n) > 65536) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string proc_path(pid_t pid, const char* leaf) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "/proc/%d/%s", static_cast<int>(pid), leaf);
+    return buf;
 }
 
 // "Name:\tvalue..." line of /proc/PID/status, without the key ("" when absent).
 std::string status_field(pid_t pid, const std::string& key) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(key + ":", 0) == 0) return line.substr(key.size() + 1);
+    std::string status = read_small_file(proc_path(pid, "status").c_str());
+    std::string want = key + ":";
+    for (size_t at = 0; at < status.size();) {
+        size_t end = status.find('\n', at);
+        if (end == std::string::npos) end = status.size();
+        if (status.compare(at, want.size(), want) == 0)
+            return status.substr(at + want.size(), end - at - want.size());
+        at = end + 1;
+    }
     return {};
+}
+
+// Whitespace-separated unsigned numbers of a status field ("1000\t1000\t1000\t1000").
+std::vector<unsigned long> numbers(const std::string& field) {
+    std::vector<unsigned long> out;
+    const char* p = field.c_str();
+    for (;;) {
+        while (*p == ' ' || *p == '\t') ++p;
+        if (*p < '0' || *p > '9') break;
+        char* end = nullptr;
+        errno = 0;
+        unsigned long v = strtoul(p, &end, 10);
+        if (errno != 0 || end == p) break;
+        out.push_back(v);
+        p = end;
+    }
+    return out;
 }
 
 // setfsuid/setfsgid as raw syscalls: they change the calling thread only (the kernel's
@@ -166,7 +208,7 @@ gid_t set_fsgid(gid_t id) { return static_cast<gid_t>(syscall(SYS_setfsgid, id))
 // compares vigil's fsuid/fsgid with the target's ids, so this works without CAP_SYS_PTRACE
 // when the target is dumpable and holds no capability vigil lacks.
 int open_mem_as_target(pid_t tid, int flags) {
-    std::string path = "/proc/" + std::to_string(tid) + "/mem";
+    std::string path = proc_path(tid, "mem");
     auto ids = process_ids(tid);
     if (!ids) return -ESRCH;
     gid_t old_gid = set_fsgid(ids->egid);
@@ -196,16 +238,10 @@ ssize_t proc_mem_io(pid_t tid, uint64_t addr, void* buf, size_t len, bool write)
 }  // namespace
 
 std::optional<ProcessIds> process_ids(pid_t pid) {
-    std::istringstream u(status_field(pid, "Uid")), g(status_field(pid, "Gid"));
-    uid_t ruid, euid;
-    gid_t rgid, egid;
-    u >> ruid >> euid;
-    g >> rgid >> egid;
-    if (u.fail() || g.fail()) return std::nullopt;
-    ProcessIds ids{euid, egid, {}};
-    std::istringstream in(status_field(pid, "Groups"));
-    gid_t one;
-    while (in >> one) ids.groups.push_back(one);
+    auto u = numbers(status_field(pid, "Uid")), g = numbers(status_field(pid, "Gid"));
+    if (u.size() < 2 || g.size() < 2) return std::nullopt;
+    ProcessIds ids{static_cast<uid_t>(u[1]), static_cast<gid_t>(g[1]), {}};
+    for (unsigned long one : numbers(status_field(pid, "Groups"))) ids.groups.push_back(static_cast<gid_t>(one));
     return ids;
 }
 
@@ -251,20 +287,94 @@ std::optional<std::string> read_string(pid_t tid, uint64_t addr, size_t max_len)
 }
 
 pid_t thread_group(pid_t tid) {
-    std::string v = status_field(tid, "Tgid");
+    auto v = numbers(status_field(tid, "Tgid"));
     if (v.empty()) return -1;
-    return static_cast<pid_t>(std::stol(v));
+    return static_cast<pid_t>(v[0]);
+}
+
+ThreadGroups::ThreadGroups(size_t capacity) : capacity_(capacity) {
+    // A quarter of the fd limit at most: the cache must never starve vigil's own opens.
+    rlimit nofile{};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
+        capacity_ = std::min<size_t>(capacity_, nofile.rlim_cur / 4);
+}
+
+ThreadGroups::~ThreadGroups() {
+    for (auto& [tid, e] : entries_) ::close(e.pidfd);
+}
+
+namespace {
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+// A pidfd of a thread is readable once that thread has exited.
+bool exited(int pidfd) {
+    pollfd p{pidfd, POLLIN, 0};
+    int r = poll(&p, 1, 0);
+    return r != 0;  // readable, hung up, or poll failed: do not trust the entry
+}
+
+}  // namespace
+
+void ThreadGroups::drop_exited() {
+    auto keep = entries_.begin();
+    for (auto& e : entries_) {
+        if (exited(e.second.pidfd)) ::close(e.second.pidfd);
+        else *keep++ = e;
+    }
+    entries_.erase(keep, entries_.end());
+}
+
+pid_t ThreadGroups::of(pid_t tid) {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), tid,
+                               [](const auto& e, pid_t t) { return e.first < t; });
+    if (it != entries_.end() && it->first == tid) {
+        if (!exited(it->second.pidfd)) {
+            ++hits_;
+            return it->second.tgid;
+        }
+        // That thread is gone: TID now names another one (or none).
+        ::close(it->second.pidfd);
+        it = entries_.erase(it);
+    }
+    ++misses_;
+    if (!usable_) return thread_group(tid);
+    // The pidfd first, then /proc: if TID is reused between the two, the pidfd names a thread
+    // that exited and the next lookup drops the entry; the answer for this notification is
+    // /proc's, read while the caller waits for it (as without the cache).
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD));
+    if (pidfd < 0 && errno == EINVAL) usable_ = false;  // no PIDFD_THREAD before Linux 6.9
+    pid_t tgid = thread_group(tid);
+    if (pidfd < 0) return tgid;
+    if (tgid < 0 || exited(pidfd)) {
+        ::close(pidfd);
+        return tgid;
+    }
+    if (entries_.size() >= capacity_) {
+        drop_exited();
+        if (entries_.size() >= capacity_) {
+            ::close(pidfd);
+            return tgid;
+        }
+        it = std::lower_bound(entries_.begin(), entries_.end(), tid,
+                              [](const auto& e, pid_t t) { return e.first < t; });
+    }
+    entries_.insert(it, {tid, Entry{tgid, pidfd}});
+    return tgid;
 }
 
 std::string thread_name(pid_t pid, pid_t tid) {
-    std::string s = read_small_file("/proc/" + std::to_string(pid) + "/task/" +
-                                    std::to_string(tid) + "/comm");
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", static_cast<int>(pid), static_cast<int>(tid));
+    std::string s = read_small_file(path);
     if (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
 }
 
 std::string executable(pid_t pid) {
-    std::string path = "/proc/" + std::to_string(pid) + "/exe";
+    std::string path = proc_path(pid, "exe");
     char buf[4096];
     ssize_t n = readlink(path.c_str(), buf, sizeof buf);
     if (n < 0) return {};

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <mutex>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 namespace vigil {
 
@@ -29,7 +29,7 @@ void install_abort_handler() {
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = 0;
         if (sigaction(abort_signal(), &sa, nullptr) != 0)
-            spdlog::warn("notify workers: sigaction: {}", strerror(errno));
+            log::warn("notify workers: sigaction: {}", strerror(errno));
     });
 }
 
@@ -102,7 +102,7 @@ void WorkerPool::run() {
     pthread_sigmask(SIG_UNBLOCK, &abort_only, nullptr);
     bool identity_ok = take_identity();
     if (!identity_ok)
-        spdlog::error("notify worker: cannot take the app's file-system identity; the calls it "
+        log::error("notify worker: cannot take the app's file-system identity; the calls it "
                       "would perform for the app are refused");
     std::unique_lock lock(mu_);
     for (;;) {

@@ -1,6 +1,6 @@
 // Profile -> OCI/Docker seccomp JSON.
 #include <errno.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <map>
 #include <set>
@@ -81,7 +81,7 @@ json profile_to_oci(const Profile& profile) {
     }
     if (clone3_gets_enosys(profile)) unconditional[action_value({ActionKind::Errno, ENOSYS})].insert("clone3");
     if (had_notify)
-        spdlog::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
+        log::warn("OCI runtimes have no vigil supervisor: notified syscalls are exported with their fallback action");
     // Runtimes resolve names with their own libseccomp and skip names it does not know.
     std::set<std::string> unknown_to_libseccomp;
     for (const auto& rule : profile.rules)
@@ -90,7 +90,7 @@ json profile_to_oci(const Profile& profile) {
     if (!unknown_to_libseccomp.empty()) {
         std::string names;
         for (const auto& n : unknown_to_libseccomp) names += (names.empty() ? "" : " ") + n;
-        spdlog::warn("{}: newer than the libseccomp vigil is built with; a runtime whose libseccomp does not "
+        log::warn("{}: newer than the libseccomp vigil is built with; a runtime whose libseccomp does not "
                      "know them either skips their rules, so they get the default action there",
                      names);
     }
@@ -100,14 +100,14 @@ json profile_to_oci(const Profile& profile) {
     Verdict exec = evaluate(profile, syscall_nr("execve"), no_args);
     Action exec_action = effective_action(exec.action, "execve", profile, no_listener);
     if (exec_action.kind != ActionKind::Allow && exec_action.kind != ActionKind::Log)
-        spdlog::warn("execve gets {} in the exported profile: a runtime that loads it cannot start the "
+        log::warn("execve gets {} in the exported profile: a runtime that loads it cannot start the "
                      "container's command (use it under vigil, or for a container whose first process "
                      "may exec)", exec_action.str());
 
     // OCI runtimes give these rules to libseccomp, which resolves overlaps its own way (an
     // unconditional rule wins, then lower-numbered arguments): deny wins is vigil's own.
     for (const auto& o : overlapping_rules(profile))
-        spdlog::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
+        log::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
                      "deny wins, so where both match the exported profile may give {}",
                      o.looser->where.str(), o.looser->action.str(), o.looser->syscall,
                      o.stricter->action.str(), o.stricter->where.str(), o.looser->action.str());

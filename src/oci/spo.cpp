@@ -1,6 +1,6 @@
 // Profile -> Security Profiles Operator SeccompProfile (YAML), for `vigil compile --format spo`.
 #include <errno.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cctype>
 #include <cstdint>
@@ -135,7 +135,7 @@ json profile_to_spo(const Profile& profile, const std::string& name, const std::
     json spec = {{"defaultAction", oci.at("defaultAction")}, {"architectures", oci.at("architectures")},
                  {"syscalls", oci.at("syscalls")}};
     if (oci.contains("defaultErrnoRet") && oci.at("defaultErrnoRet").get<int>() != EPERM)
-        spdlog::warn("a SeccompProfile has no defaultErrnoRet: the runtime answers EPERM, not {}, for "
+        log::warn("a SeccompProfile has no defaultErrnoRet: the runtime answers EPERM, not {}, for "
                      "syscalls no rule names",
                      errno_name(oci.at("defaultErrnoRet").get<int>()).value_or("errno " + oci.at("defaultErrnoRet").dump()));
     json out = {{"apiVersion", std::string(kGroup) + "/" + api_version},

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include <re2/re2.h>
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include "vigil/error.hpp"
 #include "vigil/text.hpp"
@@ -137,7 +137,7 @@ HttpProbe::~HttpProbe() {
 void HttpProbe::start() {
     fd_ = socket(url_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
-        spdlog::warn("readiness probe: socket: {}", strerror(errno));
+        log::warn("readiness probe: socket: {}", strerror(errno));
         return finish(false);
     }
     if (connect(fd_, reinterpret_cast<const sockaddr*>(&url_.addr), url_.addr_len) < 0 &&

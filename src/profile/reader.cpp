@@ -339,6 +339,91 @@ std::optional<std::string> read_text(const std::string& path, std::string& probl
     return text;
 }
 
+namespace {
+
+// The text with its comments removed (each '#' outside a string up to the end of its line;
+// the newline stays), or nothing when the text does not lex cleanly (an unterminated string,
+// a control character in a comment...): then the original goes to toml11, which reports it.
+// Comments are most of a shipped profile's bytes, and toml11 3.x parses them a character at a
+// time through its combinators (a quarter of the load of default.toml); it discards them
+// anyway. Lines and the columns of everything left are unchanged, so every position is too.
+std::optional<std::string> without_comments(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    const size_t n = text.size();
+    size_t i = 0;
+    auto run_of = [&](size_t at, char q) {
+        size_t k = 0;
+        while (at + k < n && text[at + k] == q) ++k;
+        return k;
+    };
+    while (i < n) {
+        char c = text[i];
+        if (c == '#') {
+            size_t end = i;
+            while (end < n && text[end] != '\n') {
+                unsigned char u = static_cast<unsigned char>(text[end]);
+                // TOML allows tab and no other control character in a comment ('\r' only
+                // before '\n').
+                bool crlf = u == '\r' && end + 1 < n && text[end + 1] == '\n';
+                if ((u < 0x20 && u != '\t' && !crlf) || u == 0x7f) return std::nullopt;
+                ++end;
+            }
+            if (end > i && text[end - 1] == '\r') out += '\r';
+            i = end;
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            size_t quotes = run_of(i, c);
+            bool multi = quotes >= 3;
+            if (!multi && quotes == 2) {  // "" or '': an empty string
+                out.append(text, i, 2);
+                i += 2;
+                continue;
+            }
+            size_t open = multi ? 3 : 1;
+            size_t j = i + open;
+            bool closed = false;
+            while (j < n) {
+                char d = text[j];
+                if (d == '\\' && c == '"') {  // escapes only in basic strings
+                    if (!multi && j + 1 < n && (text[j + 1] == '\n' || text[j + 1] == '\r'))
+                        return std::nullopt;  // not an escape on one line: toml11 reports it
+                    j += 2;
+                    continue;
+                }
+                if (!multi && d == '\n') return std::nullopt;  // toml11 reports it
+                if (d == c) {
+                    if (!multi) {
+                        ++j;
+                        closed = true;
+                        break;
+                    }
+                    size_t k = run_of(j, c);
+                    if (k >= 3) {
+                        if (k > 5) return std::nullopt;  // up to two quotes before the closing three
+                        j += k;
+                        closed = true;
+                        break;
+                    }
+                    j += k;
+                    continue;
+                }
+                ++j;
+            }
+            if (!closed || j > n) return std::nullopt;
+            out.append(text, i, j - i);
+            i = j;
+            continue;
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
 std::optional<TomlValue> parse_toml_text(const std::string& text, const std::string& path,
                                          SourcePos& where, std::string& message) {
     if (auto deep = DepthScan(text).run()) {
@@ -355,6 +440,18 @@ std::optional<TomlValue> parse_toml_text(const std::string& text, const std::str
         std::snprintf(hex, sizeof hex, "0x%02x", byte);
         message = std::string("TOML syntax error: not UTF-8 (byte ") + hex + "); a profile must be UTF-8 text";
         return std::nullopt;
+    }
+    if (auto lean = without_comments(text)) {
+        try {
+            std::istringstream in(*lean);
+#if TOML11_VERSION_MAJOR >= 4
+            return toml::parse<TomlConfig>(in, path);
+#else
+            return toml::parse<toml::discard_comments, std::map, std::vector>(in, path);
+#endif
+        } catch (const std::exception&) {
+            // A syntax error: parse the text as written, so that the message quotes it.
+        }
     }
     try {
         std::istringstream in(text);
@@ -432,12 +529,32 @@ std::string Diagnostics::text() const {
 }
 
 SourcePos Reader::pos(const TomlValue& v) const {
-    auto loc = v.location();
 #if TOML11_VERSION_MAJOR >= 4
+    auto loc = v.location();
     SourcePos p{file_, static_cast<int>(loc.first_line_number()),
                 static_cast<int>(loc.first_column_number())};
 #else
-    SourcePos p{file_, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+    SourcePos p{file_, 1, 1};
+    // toml11 3.x counts the newlines from the start of the file for every location() (and
+    // copies the line): on a 150-line profile that was a third of the whole load. The same
+    // line and column from an index of line starts, built once per source.
+    const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+    if (reg && reg->source()) {
+        const std::vector<char>& src = *reg->source();
+        if (line_index_source_.get() != &src) {
+            line_index_source_ = reg->source();  // held: no other source can take its address
+            line_starts_.assign(1, 0);
+            for (size_t i = 0; i < src.size(); ++i)
+                if (src[i] == '\n') line_starts_.push_back(i + 1);
+        }
+        size_t at = static_cast<size_t>(reg->first() - src.cbegin());
+        auto next = std::upper_bound(line_starts_.begin(), line_starts_.end(), at);
+        size_t line = static_cast<size_t>(next - line_starts_.begin());  // 1-based
+        p = {file_, static_cast<int>(line), static_cast<int>(at - line_starts_[line - 1] + 1)};
+    } else {
+        auto loc = v.location();
+        p = {file_, static_cast<int>(loc.line()), static_cast<int>(loc.column())};
+    }
 #endif
     if (p.line <= 0) p = {file_, 1, 1};  // toml11 has no region for values it synthesised
     return p;

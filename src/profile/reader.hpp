@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,9 @@ public:
 private:
     std::string file_;
     Diagnostics& diags_;
+    // pos() on toml11 3.x: offsets of the line starts of the source last asked about.
+    mutable std::shared_ptr<const void> line_index_source_;
+    mutable std::vector<size_t> line_starts_;
 };
 
 }  // namespace vigil::profile_detail

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -159,7 +159,7 @@ private:
             ids.push_back(id);
         }
         if (scope) {
-            spdlog::info("{} services, each in its own Landlock domain with the signal scope (ABI {}): none can "
+            log::info("{} services, each in its own Landlock domain with the signal scope (ABI {}): none can "
                          "signal or ptrace another, nor vigil",
                          services_.size(), abi);
             return;
@@ -174,7 +174,7 @@ private:
                             problem + ". Give each service a profile with its own [process] user.",
                             kExitVigilError);
         }
-        spdlog::warn("Landlock's signal scope is unavailable ({}): the services are kept apart by their distinct "
+        log::warn("Landlock's signal scope is unavailable ({}): the services are kept apart by their distinct "
                      "users only",
                      why);
     }
@@ -202,7 +202,7 @@ private:
             if (s.spec->profile) r.hooks = notify_session_for(*s.spec->profile, false, "", "", name(i));
             r.app = start_app(s.plan);
         } catch (const Error& e) {
-            spdlog::error("service {}: cannot start: {}", name(i), e.what());
+            log::error("service {}: cannot start: {}", name(i), e.what());
             s.state = State::Done;
             note_failure(e.code, true);
             begin_shutdown();
@@ -212,7 +212,7 @@ private:
         ++s.runs;
         s.state = State::Running;
         s.ready = false;
-        spdlog::info("service {} started (pid {}{})", name(i), r.app.pid,
+        log::info("service {} started (pid {}{})", name(i), r.app.pid,
                      s.runs > 1 ? ", run " + std::to_string(s.runs) : std::string());
         relay(i, r.serial, 1, r.app.stdout_fd);
         relay(i, r.serial, 2, r.app.stderr_fd);
@@ -227,7 +227,7 @@ private:
             try {
                 s.run->phases->start(loop_, s.run->app.pid);
             } catch (const Error& e) {
-                spdlog::error("service {}: its readiness cannot be watched: {}; stopping every service", name(i), e.what());
+                log::error("service {}: its readiness cannot be watched: {}; stopping every service", name(i), e.what());
                 note_failure(kExitVigilError, true);
                 begin_shutdown();
             }
@@ -247,12 +247,12 @@ private:
         for (size_t d : s.dependents)
             if (services_[d].state == State::Waiting) waiting.push_back(name(d));
         if (waiting.empty()) {
-            spdlog::warn("service {} did not become ready: {}", name(i), why);
+            log::warn("service {} did not become ready: {}", name(i), why);
             return;
         }
         std::string list;
         for (const auto& w : waiting) list += (list.empty() ? "" : ", ") + w;
-        spdlog::error("service {} did not become ready ({}), so {} cannot start: stopping every service", name(i),
+        log::error("service {} did not become ready ({}), so {} cannot start: stopping every service", name(i),
                       why, list);
         note_failure(kExitVigilError, true);
         begin_shutdown();
@@ -262,7 +262,7 @@ private:
         Service& s = services_[i];
         if (s.ready) return;
         s.ready = true;
-        spdlog::info("service {} is ready ({})", name(i), why);
+        log::info("service {} is ready ({})", name(i), why);
         start_ready_services();
     }
 
@@ -325,12 +325,12 @@ private:
         if (origin != SignalOrigin::Outside) return log_ignored(sig, si);
         if (sig == SIGTERM || sig == SIGINT) {
             if (shutting_down_) {
-                spdlog::warn("signal {} while stopping: killing every service", sig);
+                log::warn("signal {} while stopping: killing every service", sig);
                 for (auto& s : services_)
                     if (s.run) kill(-s.run->app.pid, SIGKILL);
                 return;
             }
-            spdlog::info("signal {}: stopping the services in reverse dependency order", sig);
+            log::info("signal {}: stopping the services in reverse dependency order", sig);
             stop_signal_ = true;
             begin_shutdown();
             return;
@@ -347,7 +347,7 @@ private:
             ignored_logged_ = 0;
         }
         if (ignored_logged_++ >= kIgnoredLogBurst) return;
-        spdlog::warn("ignored signal {} sent to vigil from inside the sandbox (pid {}, si_code {})", sig, si.ssi_pid,
+        log::warn("ignored signal {} sent to vigil from inside the sandbox (pid {}, si_code {})", sig, si.ssi_pid,
                      si.ssi_code);
     }
 
@@ -358,11 +358,11 @@ private:
         if (!s.run) return;
         if (s.plan.supervise.forward_to_group) {
             if (kill(-s.run->app.pid, sig) < 0 && errno != ESRCH)
-                spdlog::warn("service {}: kill(-{}, {}): {}", name(i), s.run->app.pid, sig, strerror(errno));
+                log::warn("service {}: kill(-{}, {}): {}", name(i), s.run->app.pid, sig, strerror(errno));
             return;
         }
         if (syscall(SYS_pidfd_send_signal, s.run->app.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
-            spdlog::warn("service {}: pidfd_send_signal({}): {}", name(i), sig, strerror(errno));
+            log::warn("service {}: pidfd_send_signal({}): {}", name(i), sig, strerror(errno));
     }
 
     // ---- ends -------------------------------------------------------------------------
@@ -392,11 +392,11 @@ private:
             int status = 0;
             if (waitpid(pid, &status, 0) < 0) {
                 if (errno == EINTR) continue;
-                spdlog::warn("waitpid({}): {}", pid, strerror(errno));
+                log::warn("waitpid({}): {}", pid, strerror(errno));
                 return;
             }
             if (owner < services_.size()) on_exit(owner, status);
-            else spdlog::debug("reaped pid {} (status {:#x}), not a service's main process", pid, status);
+            else log::debug("reaped pid {} (status {:#x}), not a service's main process", pid, status);
         }
     }
 
@@ -417,7 +417,7 @@ private:
         bool failed = ending_failed(ending, remap);
         if (shutting_down_) {
             if (r.hooks) r.hooks->finished();
-            spdlog::info("service {} {}", name(i), describe(status));
+            log::info("service {} {}", name(i), describe(status));
             s.state = State::Done;
             if (failed) note_failure(code_of(status), !stopped_by_vigil);
             return step_shutdown();
@@ -435,7 +435,7 @@ private:
             r.hooks->finished();
         }
         if (d.restart) {
-            spdlog::warn("service {} {}: {}", name(i), d.reason, d.verdict);
+            log::warn("service {} {}: {}", name(i), d.reason, d.verdict);
             s.state = State::BackingOff;
             s.restart_timer = loop_.add_timer(d.delay, [this, i] {
                 services_[i].restart_timer = -1;
@@ -443,8 +443,8 @@ private:
             });
             return;
         }
-        auto level = failed ? spdlog::level::warn : spdlog::level::info;
-        spdlog::log(level, "service {} {} ({}): stopping the other services", name(i), d.reason, d.verdict);
+        if (failed) log::warn("service {} {} ({}): stopping the other services", name(i), d.reason, d.verdict);
+        else log::info("service {} {} ({}): stopping the other services", name(i), d.reason, d.verdict);
         s.state = State::Done;
         if (failed) note_failure(code_of(status), true);
         begin_shutdown();
@@ -466,7 +466,7 @@ private:
         for (size_t i = 0; i < services_.size(); ++i) {
             Service& s = services_[i];
             if (s.state == State::Waiting) {
-                spdlog::info("service {} was not started", name(i));
+                log::info("service {} was not started", name(i));
                 s.state = State::Done;
             } else if (s.state == State::BackingOff) {
                 loop_.cancel_timer(s.restart_timer);
@@ -494,14 +494,14 @@ private:
         Service& s = services_[i];
         s.state = State::Stopping;
         int timeout = s.spec->supervise.stop_timeout_ms;
-        spdlog::info("stopping service {} (SIGTERM, SIGKILL after {} ms)", name(i), timeout);
+        log::info("stopping service {} (SIGTERM, SIGKILL after {} ms)", name(i), timeout);
         send(i, SIGTERM);
         int serial = s.run->serial;
         s.stop_timer = loop_.add_timer(std::chrono::milliseconds(timeout), [this, i, serial] {
             Service& t = services_[i];
             t.stop_timer = -1;
             if (!t.run || t.run->serial != serial) return;
-            spdlog::warn("service {} did not stop within {} ms: SIGKILL", name(i), t.spec->supervise.stop_timeout_ms);
+            log::warn("service {} did not stop within {} ms: SIGKILL", name(i), t.spec->supervise.stop_timeout_ms);
             kill(-t.run->app.pid, SIGKILL);
         });
     }
@@ -519,7 +519,7 @@ private:
 
     void kill_remaining(int sig) {
         if (pid1_) {
-            if (kill(-1, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-1, {}): {}", sig, strerror(errno));
+            if (kill(-1, sig) < 0 && errno != ESRCH) log::warn("kill(-1, {}): {}", sig, strerror(errno));
             return;
         }
         for (pid_t p : descendants_of(getpid())) kill(p, sig);

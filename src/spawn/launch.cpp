@@ -6,7 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cerrno>
 
@@ -50,9 +50,9 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
     if (!any) return;
     AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
     for (const auto& p : cover.problems)
-        spdlog::warn("landlock: {}; matches of the path allow-lists are denied", p);
-    for (const auto& n : cover.notes) spdlog::info("landlock: {}", n);
-    for (const auto& b : cover.broader) spdlog::info("landlock: {}", b);
+        log::warn("landlock: {}; matches of the path allow-lists are denied", p);
+    for (const auto& n : cover.notes) log::info("landlock: {}", n);
+    for (const auto& b : cover.broader) log::info("landlock: {}", b);
     for (auto& [name, policy] : profile.notify)
         if (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path)
             policy.kernel_enforced = cover.covered;
@@ -81,7 +81,7 @@ void cover_egress(Profile& profile) {
                               "unix peers and UDP destinations (sendto/sendmsg/sendmmsg) matching it are refused"
                             : "destinations matching it are refused (fail closed; with landlock.connect_tcp listing "
                               "the ports, TCP connects would go through with the port kernel-enforced)";
-    spdlog::warn("egress: vigil lacks CAP_SYS_PTRACE, so it cannot copy the sockets of an app under another uid to "
+    log::warn("egress: vigil lacks CAP_SYS_PTRACE, so it cannot copy the sockets of an app under another uid to "
                  "connect and send on them: of the [notify.connect] allow-list, {}. `docker run --cap-add "
                  "SYS_PTRACE` would add: every allowed connect and send performed by vigil on a copy of the socket "
                  "(no race on the address), and the unix and UDP peers of the allow-list",
@@ -158,7 +158,7 @@ void prepare(const LaunchPlan& plan, Prepared& p) {
 SpawnResult spawn_prepared(const Prepared& p) {
     SpawnResult app = p.landlock.fd() >= 0 && p.paths_confined ? spawn_confined(p.so) : spawn(p.so);
     if (app.listener_refused)
-        spdlog::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
+        log::error("the kernel refused vigil a seccomp listener ({}); run-time decisions fall back to the "
                       "profile's static fallback actions",
                       refusal_reason(app.listener_refused_errno));
     return app;

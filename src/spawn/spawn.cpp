@@ -73,7 +73,11 @@ std::vector<sock_filter> launch_prefix(const LaunchToken& t) {
     ld(offsetof(seccomp_data, arch));
     jeq_or_out(AUDIT_ARCH_X86_64);
     ld(offsetof(seccomp_data, nr));
-    for (long nr : {SYS_execve, SYS_sendmsg, SYS_close, SYS_exit_group})
+    // The syscalls listed here lose the kernel's action cache (their path reads arguments):
+    // close, which every app makes all the time, is not among them (the listener is left to
+    // close-on-exec); sendmsg is (the only 3-argument call that passes an fd), which costs
+    // the filter's run on each sendmsg of the app (bench/README.md, seccomp filter cost).
+    for (long nr : {SYS_execve, SYS_sendmsg, SYS_exit_group})
         p.push_back({BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 0), kCheck, 0});
     p.push_back({BPF_STMT(BPF_JMP | BPF_JA, 0), kOut, 0});
     size_t check_at = p.size();
@@ -262,8 +266,8 @@ int child_load_seccomp(const ChildPlan& c, int* refused_err) {
     int listener = c.has_filter ? child_load_seccomp(c, &refused_err) : -1;
     // From here on only token-carrying calls: the filter is in force.
     if (listener >= 0) {
+        // The kernel made the listener close-on-exec: execve closes the app's copy.
         send_report(c, {ChildReport::Listener, Step::None, 0, {}}, listener);
-        token_syscall(c, SYS_close, listener, 0, 0);
     } else if (refused_err) {
         send_report(c, {ChildReport::Refused, Step::None, refused_err, {}}, -1);
     }

@@ -1,6 +1,7 @@
 #include "vigil/event_loop.hpp"
 
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -33,8 +34,14 @@ void EventLoop::watch(int fd, uint32_t events, FdCallback cb, int priority) {
     watches_[fd] = std::make_shared<Watch>(Watch{std::move(cb), priority});
 }
 
+void EventLoop::watch_direct(int fd, FdCallback cb) {
+    unwatch(fd);
+    direct_.emplace_back(fd, std::make_shared<Watch>(Watch{std::move(cb), 0}));
+}
+
 void EventLoop::unwatch(int fd) {
     if (watches_.erase(fd)) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    std::erase_if(direct_, [fd](const auto& d) { return d.first == fd; });
 }
 
 int EventLoop::watch_signals(std::function<void(const signalfd_siginfo&)> cb) {
@@ -82,11 +89,42 @@ void EventLoop::cancel_timer(int id) {
 void EventLoop::run() {
     running_ = true;
     std::vector<epoll_event> events(32);
+    std::vector<pollfd> polled;
     while (running_) {
-        int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
+        int timeout = -1;
+        if (!direct_.empty()) {
+            // The listeners and the epoll fd (readable when an epoll event is ready) in one
+            // poll(2); listeners first, then whatever epoll has, without blocking again.
+            polled.clear();
+            for (const auto& d : direct_) polled.push_back({d.first, POLLIN, 0});
+            polled.push_back({epfd_, POLLIN, 0});
+            int r = poll(polled.data(), polled.size(), -1);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                throw_errno("poll");
+            }
+            auto snapshot = direct_;  // a callback may unwatch itself or another listener
+            for (size_t i = 0; i + 1 < polled.size() && running_; ++i) {
+                if (!polled[i].revents) continue;
+                bool still = std::any_of(direct_.begin(), direct_.end(),
+                                         [&](const auto& d) { return d.second == snapshot[i].second; });
+                if (still) snapshot[i].second->cb(static_cast<uint32_t>(polled[i].revents));
+            }
+            if (!(polled.back().revents & POLLIN)) continue;
+            timeout = 0;
+        }
+        int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), timeout);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("epoll_wait");
+        }
+        if (n == 0) continue;
+        if (n == 1) {  // the common case (one notification): no ordering to do
+            auto it = watches_.find(events[0].data.fd);
+            if (it == watches_.end()) continue;
+            std::shared_ptr<Watch> w = it->second;  // the callback may unwatch itself
+            w->cb(events[0].events);
+            continue;
         }
         // Hold the watches by shared_ptr: a callback may unwatch itself or another fd.
         struct Ready {

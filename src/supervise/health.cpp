@@ -2,7 +2,7 @@
 // every interval, never blocking the loop; `failures` failures in a row make the app unhealthy.
 #include "health.hpp"
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 namespace vigil {
 
@@ -22,7 +22,7 @@ std::string HealthMonitor::describe() const {
 void HealthMonitor::start() {
     url_ = parse_loopback_url(check_.http_get.value_or("http://127.0.0.1:" + std::to_string(check_.tcp.value_or(0)) + "/"));
     timer_ = loop_.add_timer(std::chrono::milliseconds(check_.interval_ms), [this] { probe(); }, true);
-    spdlog::debug("health checks: {} every {} ms", describe(), check_.interval_ms);
+    log::debug("health checks: {} every {} ms", describe(), check_.interval_ms);
 }
 
 void HealthMonitor::probe() {
@@ -36,12 +36,12 @@ void HealthMonitor::probe() {
 void HealthMonitor::result(bool ok) {
     busy_ = false;
     if (ok) {
-        if (failed_ > 0) spdlog::info("health check {} passes again", describe());
+        if (failed_ > 0) log::info("health check {} passes again", describe());
         failed_ = 0;
         return;
     }
     ++failed_;
-    spdlog::warn("health check {} failed ({} of {} in a row)", describe(), failed_, check_.failures);
+    log::warn("health check {} failed ({} of {} in a row)", describe(), failed_, check_.failures);
     if (failed_ < check_.failures || gave_up_) return;
     gave_up_ = true;
     loop_.cancel_timer(timer_);

@@ -5,7 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -31,7 +31,7 @@ ReadyFile::ReadyFile(const std::string& path) : path_(path) {
         throw Error("--ready-file " + path + ": cannot open directory " + dir + ": " + std::strerror(errno) +
                     " (create it first)");
     // A file left from an earlier container run would say "ready" before the app is.
-    if (unlinkat(dir_fd_, name_.c_str(), 0) == 0) spdlog::debug("removed stale ready file {}", path);
+    if (unlinkat(dir_fd_, name_.c_str(), 0) == 0) log::debug("removed stale ready file {}", path);
     else if (errno != ENOENT)
         throw Error("--ready-file " + path + ": cannot remove the existing file: " + std::strerror(errno));
 }
@@ -48,27 +48,27 @@ void ReadyFile::create(std::string_view content) {
     // O_EXCL | O_NOFOLLOW: a fresh file of vigil's own; a name the app planted is refused.
     int fd = openat(dir_fd_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
-        spdlog::warn("--ready-file {}: cannot create {}: {}", path_, tmp, std::strerror(errno));
+        log::warn("--ready-file {}: cannot create {}: {}", path_, tmp, std::strerror(errno));
         return;
     }
     bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
     ok = close(fd) == 0 && ok;
     // rename replaces whatever directory entry has the name (a symlink included), never its target.
     if (!ok || renameat(dir_fd_, tmp.c_str(), dir_fd_, name_.c_str()) < 0) {
-        spdlog::warn("--ready-file {}: cannot put it in place: {}", path_, std::strerror(errno));
+        log::warn("--ready-file {}: cannot put it in place: {}", path_, std::strerror(errno));
         unlinkat(dir_fd_, tmp.c_str(), 0);
         return;
     }
     present_ = true;
-    spdlog::debug("ready file {} created", path_);
+    log::debug("ready file {} created", path_);
 }
 
 void ReadyFile::remove() {
     if (!present_ || dir_fd_ < 0) return;
     present_ = false;
     if (unlinkat(dir_fd_, name_.c_str(), 0) < 0 && errno != ENOENT)
-        spdlog::warn("--ready-file {}: cannot remove it: {}", path_, std::strerror(errno));
-    else spdlog::debug("ready file {} removed", path_);
+        log::warn("--ready-file {}: cannot remove it: {}", path_, std::strerror(errno));
+    else log::debug("ready file {} removed", path_);
 }
 
 std::unique_ptr<SdNotify> SdNotify::from_environment() {
@@ -104,10 +104,10 @@ SdNotify::~SdNotify() {
 
 void SdNotify::send(std::string_view message) {
     if (::send(fd_, message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
-        spdlog::debug("sd_notify: {}", text::log_escape(message));
+        log::debug("sd_notify: {}", text::log_escape(message));
         return;
     }
-    if (!failed_said_) spdlog::warn("sd_notify to {}: {}", text::log_escape(name_), std::strerror(errno));
+    if (!failed_said_) log::warn("sd_notify to {}: {}", text::log_escape(name_), std::strerror(errno));
     failed_said_ = true;
 }
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "vigil/log.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -164,7 +164,7 @@ public:
         reap();  // the app may have ended before the loop started
         if (!done_) loop_.run();
         if (ignored_suppressed_ > 0)
-            spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+            log::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
                          ignored_suppressed_);
         end_run_io();
         if (o_.ready_file) o_.ready_file->remove();
@@ -177,7 +177,7 @@ private:
         // Not PID 1 (e.g. `docker run` without --init, or a shell): orphans of the app would
         // otherwise go to the real init and never be reaped by us.
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
-        spdlog::debug("not PID 1 (pid {}): registered as child subreaper", getpid());
+        log::debug("not PID 1 (pid {}): registered as child subreaper", getpid());
     }
 
     void open_signalfd() {
@@ -243,7 +243,7 @@ private:
         if (run_.status || stopping_) return;
         run_.unhealthy = true;
         bool restart = o_.settings.restart.mode != RestartMode::No && o_.respawn;
-        spdlog::warn("the app is unhealthy: {}; stopping it{}", why, restart ? " (restart policy decides next)" : "");
+        log::warn("the app is unhealthy: {}; stopping it{}", why, restart ? " (restart policy decides next)" : "");
         audit_notice("supervise.health", "stop", "unhealthy: " + why, AuditOutcome::Denied);
         if (o_.ready_file) o_.ready_file->remove();
         int sig = rewritten(SIGTERM);
@@ -301,7 +301,7 @@ private:
         }
         int to = rewritten(sig);
         if (to == 0) {
-            spdlog::debug("signal {} dropped (--rewrite-signal {}:0)", sig, sig);
+            log::debug("signal {} dropped (--rewrite-signal {}:0)", sig, sig);
             return;
         }
         bool stop = sig == SIGTERM || sig == SIGINT;
@@ -309,7 +309,7 @@ private:
         if (backoff_timer_ >= 0) {
             // Between two runs: nothing to forward to; a stop request ends vigil here.
             if (stop) {
-                spdlog::info("signal {} during the restart back-off: not restarting", sig);
+                log::info("signal {} during the restart back-off: not restarting", sig);
                 loop_.cancel_timer(backoff_timer_);
                 backoff_timer_ = -1;
                 audit_notice("supervise.restart", "exit", "signal " + std::to_string(sig) +
@@ -322,8 +322,8 @@ private:
             if (stop) kill_remaining(SIGKILL);
             return;
         }
-        if (to != sig) spdlog::debug("forwarding signal {} to the app as {}", sig, to);
-        else spdlog::debug("forwarding signal {} to the app", sig);
+        if (to != sig) log::debug("forwarding signal {} to the app as {}", sig, to);
+        else log::debug("forwarding signal {} to the app", sig);
         forward(to);
         // Ctrl-C typed on the terminal (SI_KERNEL) is the user talking to the app, which has no
         // terminal of its own to get it from: a REPL that catches it must live on. A SIGINT or
@@ -344,7 +344,7 @@ private:
         auto now = Clock::now();
         if (now - ignored_window_ >= std::chrono::seconds(1)) {
             if (ignored_suppressed_ > 0)
-                spdlog::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
+                log::warn("{} more signals to vigil from inside the sandbox were ignored without a log line",
                              ignored_suppressed_);
             ignored_window_ = now;
             ignored_logged_ = 0;
@@ -356,10 +356,10 @@ private:
         }
         ++ignored_logged_;
         if (origin == SignalOrigin::App)
-            spdlog::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox (si_code {})", sig,
+            log::warn("ignored signal {} ({}) sent to vigil by pid {} inside the sandbox (si_code {})", sig,
                          signal_abbrev(sig), si.ssi_pid, si.ssi_code);
         else
-            spdlog::warn("ignored signal {} ({}) with si_code {}: its sender cannot be told apart from the app "
+            log::warn("ignored signal {} ({}) with si_code {}: its sender cannot be told apart from the app "
                          "(it claims pid {}); send signals to vigil with kill(2)",
                          sig, signal_abbrev(sig), si.ssi_code, si.ssi_pid);
     }
@@ -367,12 +367,12 @@ private:
     void forward(int sig) {
         if (o_.forward_to_group) {
             if (kill(-run_.app.pid, sig) < 0 && errno != ESRCH)
-                spdlog::warn("kill(-{}, {}): {}", run_.app.pid, sig, strerror(errno));
+                log::warn("kill(-{}, {}): {}", run_.app.pid, sig, strerror(errno));
             return;
         }
         // Through the pidfd: a recycled pid can never receive a signal meant for the app.
         if (syscall(SYS_pidfd_send_signal, run_.app.pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
-            spdlog::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
+            log::warn("pidfd_send_signal({}): {}", sig, strerror(errno));
     }
 
     void arm_stop_timer() {
@@ -381,7 +381,7 @@ private:
         run_.stop_timer = loop_.add_timer(ms, [this] {
             run_.stop_timer = -1;
             if (run_.status) return;
-            spdlog::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
+            log::warn("the app did not stop within {} ms: sending SIGKILL", o_.settings.stop_timeout_ms);
             forward(SIGKILL);
         });
     }
@@ -394,7 +394,7 @@ private:
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid > 0) {
                 if (pid == run_.app.pid && !run_.status) on_app_exit(status);
-                else spdlog::debug("reaped pid {} (status {:#x})", pid, status);
+                else log::debug("reaped pid {} (status {:#x})", pid, status);
                 continue;
             }
             if (pid < 0 && errno == EINTR) continue;
@@ -409,8 +409,8 @@ private:
 
     void on_app_exit(int status) {
         run_.status = status;
-        if (WIFSIGNALED(status)) spdlog::info("app (pid {}) killed by signal {}", run_.app.pid, WTERMSIG(status));
-        else spdlog::debug("app (pid {}) exited with {}", run_.app.pid, WEXITSTATUS(status));
+        if (WIFSIGNALED(status)) log::info("app (pid {}) killed by signal {}", run_.app.pid, WTERMSIG(status));
+        else log::debug("app (pid {}) exited with {}", run_.app.pid, WEXITSTATUS(status));
         if (run_.app.pidfd >= 0) close(run_.app.pidfd);
         run_.app.pidfd = -1;
         if (o_.ready_file) o_.ready_file->remove();
@@ -431,12 +431,12 @@ private:
         RestartDecision d = decide_restart(o_.settings.restart, streak_, ending, o_.settings.remap_exit);
         streak_ = d.streak;
         if (!d.restart) {
-            spdlog::info("the app {}: not restarting ({})", d.reason, d.verdict);
+            log::info("the app {}: not restarting ({})", d.reason, d.verdict);
             audit_notice("supervise.restart", "exit", d.reason + "; not restarted: " + d.verdict);
             return finish();
         }
         ++restarts_;
-        spdlog::warn("the app {}: {}", d.reason, d.verdict);
+        log::warn("the app {}: {}", d.reason, d.verdict);
         audit_notice("supervise.restart", "restart", d.reason + "; " + d.verdict);
         if (o_.sd_notify) o_.sd_notify->send("STATUS=restarting: " + d.reason);
         if (hooks_) hooks_->restarting();
@@ -453,7 +453,7 @@ private:
         } catch (const Error& e) {
             // The command could not start again (gone, not executable, a set-up step failed):
             // an ending like any other, counted against the restart limit.
-            spdlog::error("restart failed: {}", e.what());
+            log::error("restart failed: {}", e.what());
             run_ = Run{};
             run_.started = Clock::now();
             run_.status = (e.code & 0xff) << 8;
@@ -478,11 +478,11 @@ private:
     void kill_remaining(int sig) {
         if (pid1_) {
             // Every process of the namespace but ourselves.
-            if (kill(-1, sig) < 0 && errno != ESRCH) spdlog::warn("kill(-1, {}): {}", sig, strerror(errno));
+            if (kill(-1, sig) < 0 && errno != ESRCH) log::warn("kill(-1, {}): {}", sig, strerror(errno));
             return;
         }
         for (pid_t p : descendants_of(getpid()))
-            if (kill(p, sig) == 0) spdlog::debug("sent signal {} to leftover pid {}", sig, p);
+            if (kill(p, sig) == 0) log::debug("sent signal {} to leftover pid {}", sig, p);
     }
 
     void finish() {
