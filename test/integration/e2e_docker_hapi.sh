@@ -13,6 +13,7 @@
 # Written 2026-12-02 but NOT yet run: the static vigil could not be built on the session's
 # overloaded machine. Its first run is the lead's/CI's.
 # labels: integration;e2e;container;jvm;java
+# locks: maven
 # timeout: 2400
 set -uo pipefail
 

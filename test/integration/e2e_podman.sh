@@ -19,6 +19,7 @@
 #   localhost/vigil-fhir-demo:e2e       docker/Dockerfile.fhir-demo with VIGIL_IMAGE=localhost/vigil-e2e
 # runc, not crun (crun fails on hybrid cgroup hosts); the ulimits are what runc needs there.
 # labels: integration;e2e;container
+# locks: podman
 # timeout: 1500
 set -euo pipefail
 # Under set -e a failing step would end the test without a word: say which command failed.

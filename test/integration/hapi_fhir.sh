@@ -15,6 +15,7 @@
 # JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 (2026-12-02): JDK 25 starts programs through
 # posix_spawn + jspawnhelper, and that execve is refused the same way.
 # labels: integration;e2e;jvm;java
+# locks: maven
 # timeout: 1500
 set -uo pipefail
 

@@ -9,6 +9,7 @@
 #      loopback's SSH port and to a TEST-NET address fail and are audited; the database port
 #      itself stays reachable (HAPI keeps answering).
 # labels: integration;e2e;jvm;java
+# locks: maven
 # timeout: 1500
 set -uo pipefail
 

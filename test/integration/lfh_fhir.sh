@@ -7,6 +7,7 @@
 # clients) with zero denials, and checks that an exec after CWWKF0011I is refused and audited
 # and that SIGTERM ends it with status 0.
 # labels: integration;e2e;jvm;java
+# locks: maven
 # timeout: 1200
 set -o pipefail
 source "$(dirname "$0")/lib/common.bash"   # pass/fail/finish, $TMP (removed on exit)

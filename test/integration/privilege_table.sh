@@ -16,6 +16,7 @@
 # and compared with the expected row. The script prints the measured table.
 # Cold: about 3 min plus the static build (debootstrap); warm: about 1 min (45 s Docker, 15 s podman).
 # labels: integration;container
+# locks: podman
 # timeout: 1200
 set -u
 : "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}" "${BUILD:=$SRC/build}"
