@@ -243,6 +243,17 @@ ServicesFile load_services(const std::string& path) {
             try {
                 s.profile = load_profile(s.profile_path);
                 s.supervise = s.profile->supervise;
+                // Outward readiness, health checks and signal rewriting are per-run supervision
+                // that the group does not carry out yet: refused, never silently dropped.
+                const SuperviseSettings& ps = s.profile->supervise;
+                std::string unsupported = ps.health ? "health" : !ps.ready_file.empty() ? "ready_file"
+                                        : !ps.rewrite_signals.empty() ? "rewrite_signals"
+                                        : ps.pdeath_signal ? "pdeath_signal" : "";
+                if (!unsupported.empty())
+                    r.error(parsed[i].profile_at, "service '" + s.name + "': its profile " + s.profile_path +
+                                                      " sets [supervise] " + unsupported +
+                                                      ", which vigil up does not apply; remove it from that "
+                                                      "profile (restart and stop_timeout belong in the [[service]] table)");
             } catch (const Error& e) {
                 r.error(parsed[i].profile_at, "service '" + s.name + "': its profile " + s.profile_path + " is invalid (below)");
                 std::string text = std::string("\n") + e.what();

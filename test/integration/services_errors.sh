@@ -4,7 +4,8 @@
 # dependency cycle (named), an unknown or duplicate dependency, a service depending on itself,
 # a service without command or name, duplicate names, unknown keys (with a suggestion), bad
 # values, a missing or invalid profile. A command that is not found stops the services already
-# running and exits 127.
+# running and exits 127. A profile asking for supervision vigil up does not carry out (a
+# health check, a ready file, signal rewriting, a parent-death signal) is refused, not ignored.
 # labels: integration;services
 # timeout: 60
 source "$(dirname "$0")/lib/common.bash"
@@ -56,6 +57,18 @@ command = ["true"]
 depends_on = ["a", "a"]
 TOML
 up_fails self "self\.toml:4:15: service 'a' depends on itself"
+
+cat >"$TMP/health.toml" <<'TOML'
+[supervise.health]
+tcp = 8080
+TOML
+cat >"$TMP/with_health.toml" <<'TOML'
+[[service]]
+name = "web"
+command = ["true"]
+profile = "health.toml"
+TOML
+up_fails with_health "with_health\.toml:4:[0-9]+: service 'web': its profile .*health\.toml sets \[supervise\] health, which vigil up does not apply"
 
 cat >"$TMP/nocommand.toml" <<'TOML'
 [[service]]
