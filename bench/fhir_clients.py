@@ -23,7 +23,7 @@ def session(conn, tag, prefix=""):
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/fhir+json"
-        conn.request(method, prefix + path, body=data, headers=headers)
+        conn.request(method, path, body=data, headers=headers)
         resp = conn.getresponse()
         payload = resp.read()
         # A DELETE answers 204 (the example server) or 200 with an OperationOutcome (HAPI).
