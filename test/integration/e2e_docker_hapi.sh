@@ -92,6 +92,12 @@ for line in sys.stdin:
         except ValueError:
             continue
         if e.get("outcome") in ("denied", "killed"):
+            # Without CAP_SYS_PTRACE vigil cannot copy the app's socket, so a unix peer of the
+            # allow-list is refused by design (fail closed; docker/README.md, privilege table):
+            # glibc's nscd probe, which finds no nscd in this image either way. Shown, not counted.
+            if e.get("decoded", {}).get("address") == "unix:/var/run/nscd/socket" and "pidfd_getfd" in e.get("reason", ""):
+                print("expected without CAP_SYS_PTRACE: " + line[:200], file=sys.stderr)
+                continue
             n += 1
             if n <= 5:
                 print(line, file=sys.stderr)
@@ -115,7 +121,9 @@ EOF
 
 step "Docker's default privileges"
 if run_hapi hapi-default; then
-    docker logs hapi-default 2>&1 | grep -q 'Started [A-Za-z]* in' || fail "no Spring Boot start-up line"
+    # Into a file first: `docker logs | grep -q` under pipefail fails when grep stops reading early.
+    docker logs hapi-default >"$work/hapi-default.log" 2>&1
+    grep -q 'Started [A-Za-z]* in' "$work/hapi-default.log" || { tail -20 "$work/hapi-default.log" >&2; fail "no Spring Boot start-up line"; }
     inns python3 "$app/verify.py" --base "http://127.0.0.1:$port/fhir" --clients 8 --seconds 15 >"$work/verify1.log" 2>&1 \
         || { tail -20 "$work/verify1.log" >&2; fail "verification workload under Docker's defaults"; }
     tail -2 "$work/verify1.log"
