@@ -28,6 +28,7 @@ cat >"$TMP/fhir.toml" <<TOML
 include = ["$SRC/examples/services/fhir.toml"]
 [landlock]
 bind_tcp = [$P1]
+connect_tcp = [$P1]
 TOML
 cat >"$TMP/proxy.toml" <<TOML
 include = ["$SRC/examples/services/proxy.toml"]
