@@ -92,9 +92,9 @@ for line in sys.stdin:
         except ValueError:
             continue
         if e.get("outcome") in ("denied", "killed"):
-            # Without CAP_SYS_PTRACE vigil cannot copy the app's socket, so a unix peer of the
+            # Without CAP_SYS_PTRACE vigil cannot copy the socket of the app, so a unix peer of the
             # allow-list is refused by design (fail closed; docker/README.md, privilege table):
-            # glibc's nscd probe, which finds no nscd in this image either way. Shown, not counted.
+            # the nscd probe of glibc, which finds no nscd in this image either way. Shown, not counted.
             if e.get("decoded", {}).get("address") == "unix:/var/run/nscd/socket" and "pidfd_getfd" in e.get("reason", ""):
                 print("expected without CAP_SYS_PTRACE: " + line[:200], file=sys.stderr)
                 continue
