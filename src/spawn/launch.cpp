@@ -3,7 +3,10 @@
 
 #include <linux/capability.h>
 #include <signal.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vigil/log.hpp"
@@ -64,6 +67,28 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
 // when the app runs under another uid (Docker's default set lacks it). Without the copy, a TCP
 // connect whose destination matches may still go through when the kernel enforces its port
 // (landlock.connect_tcp): the address decision is then racy, but bounded to those ports.
+// Whether the filter refuses every IP socket that is not plain TCP, in every phase (a notified
+// socket call is not a refusal: its phase may allow it). Without the socket copy vigil cannot
+// tell which kind of socket a connect is on, and landlock.connect_tcp bounds TCP ports only: a
+// UDP, ICMP, DCCP, SCTP or MPTCP socket would let the racy address check reach any address.
+bool only_tcp_sockets(const Profile& profile) {
+    const uint64_t families[] = {AF_INET, AF_INET6};
+    const uint64_t types[] = {SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_DCCP, SOCK_STREAM};
+    const uint64_t flags[] = {0, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_CLOEXEC | SOCK_NONBLOCK};
+    const uint64_t protocols[] = {0, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP,
+                                  262 /* IPPROTO_MPTCP */};
+    for (uint64_t family : families)
+        for (uint64_t type : types)
+            for (uint64_t flag : flags)
+                for (uint64_t protocol : protocols) {
+                    if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) continue;
+                    const uint64_t args[6] = {family, type | flag, protocol, 0, 0, 0};
+                    ActionKind k = evaluate(profile, SYS_socket, args).action.kind;
+                    if (k == ActionKind::Allow || k == ActionKind::Log || k == ActionKind::Notify) return false;
+                }
+    return true;
+}
+
 void cover_egress(Profile& profile) {
     bool lists = false;
     for (const auto& [name, policy] : profile.notify)
@@ -71,6 +96,12 @@ void cover_egress(Profile& profile) {
     if (!lists) return;
     const LandlockSettings& ll = profile.landlock;
     bool ports = ll.connect_tcp && landlock_abi() >= 4;
+    bool tcp_only = !ports || only_tcp_sockets(profile);
+    if (!tcp_only && !vigil_has_capability(CAP_SYS_PTRACE))
+        log::warn("egress: the profile allows IP sockets other than TCP (UDP, ICMP, SCTP...), which "
+                  "landlock.connect_tcp does not bound: without CAP_SYS_PTRACE a connect matching the "
+                  "allow-list is refused (refuse those sockets in [seccomp] to let TCP connects through)");
+    ports = ports && tcp_only;
     std::string listed;
     for (const auto& [port, grant] : ll.ports)
         if (grant.connect) listed += (listed.empty() ? "" : ",") + std::to_string(port);

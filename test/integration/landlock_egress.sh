@@ -51,9 +51,28 @@ otherwise = "errno:ECONNREFUSED"
 $2
 TOML
 }
-profile bounded "[landlock]
+# No IP socket but plain TCP (Landlock bounds TCP ports only): what lets a TCP connect through
+# without the socket copy.
+tcp_only=''
+for c in "arg1 & 0xf == SOCK_DGRAM" "arg1 & 0xf == SOCK_RAW" "arg1 & 0xf == SOCK_SEQPACKET" "arg1 & 0xf == SOCK_DCCP" "arg1 & 0xf == SOCK_RDM" "arg2 == IPPROTO_UDP" "arg2 == IPPROTO_UDPLITE" "arg2 == IPPROTO_ICMP" "arg2 == IPPROTO_ICMPV6" "arg2 == IPPROTO_SCTP" "arg2 == 262"; do  # 262: IPPROTO_MPTCP
+    tcp_only+="[[seccomp.rule]]
+syscall = \"socket\"
+action = \"errno:EACCES\"
+when = [\"$c\"]
+"
+done
+profile udp "[landlock]
 connect_tcp = [$ALLOWED]"
-profile unbounded ""
+profile bounded "$tcp_only
+[landlock]
+connect_tcp = [$ALLOWED]"
+profile unbounded "$tcp_only"
+
+# UDP sockets allowed: the port bound would not hold for them, so no matched connect goes through.
+docker "$VIGIL" run -p "$T/udp.toml" --audit "$T/udp.audit" -- sh -c "$ATTACK connect $ALLOWED" \
+    > "$T/udp.out" 2> "$T/udp.err"
+expect_grep "udp allowed: the matched connect is refused without the copy" "^connect $ALLOWED (ECONNREFUSED|EACCES)$" "$T/udp.out"
+expect_grep "udp allowed: the start-up line says why" 'egress: the profile allows IP sockets other than TCP' "$T/udp.err"
 
 docker "$VIGIL" run -p "$T/bounded.toml" --audit "$T/bounded.audit" -- sh -c \
     "$ATTACK connect $ALLOWED; $ATTACK connect $FORBIDDEN; $ATTACK dumpable-race $ALLOWED $FORBIDDEN 2" \
