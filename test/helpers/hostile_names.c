@@ -5,7 +5,8 @@
 //                       sets each hostile thread name in turn and makes syscalls under it.
 //   hostile_names DIR flood N: as above, then calls getpriority N times (for audit floods).
 //   hostile_names DIR forkflood N S: as above, then N children call getpriority once each (N
-//                       distinct pids: events that cannot be aggregated), then sleeps S s.
+//                       distinct pids: events that cannot be aggregated), prints "hostile_names: forked N",
+//                       then sleeps S s.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
                 }
                 if (c > 0) waitpid(c, NULL, 0);
             }
+            printf("hostile_names: forked %ld\n", n);
+            fflush(stdout);
             sleep((unsigned)strtol(argv[5], NULL, 10));
         }
         printf("hostile_names: done\n");

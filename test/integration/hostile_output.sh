@@ -138,12 +138,18 @@ if kill -0 "$vpid" 2>/dev/null; then fail "vigil still running 5 s after SIGTERM
 echo "SIGTERM under a flood: vigil gone after $ms ms; trail $(wc -l < "$TMP/endless.json") lines"
 expect_grep "the endless flood's trail ends with a summary" '"event":"summary"' "$TMP/endless.json"
 
-# A sink that stops reading (a FIFO whose reader sleeps 2 s) while 2000 processes are denied:
-# vigil's loop does not wait for it, and the trail says how many lines it lost.
+# A sink that stops reading (a FIFO whose reader waits until the app has made its 2000 denied
+# calls, however long a slow build takes for them) while 2000 processes are denied: vigil's loop
+# does not wait for it, and the trail says how many lines it lost.
 mkfifo "$TMP/slow.fifo"
+: > "$TMP/slow.out"
 "$PY" -c 'import sys, time
-f = open(sys.argv[1], "rb"); time.sleep(2); open(sys.argv[2], "wb").write(f.read())' \
-    "$TMP/slow.fifo" "$TMP/slow.json" &
+f = open(sys.argv[1], "rb")
+deadline = time.monotonic() + 60
+while b"forked" not in open(sys.argv[3], "rb").read() and time.monotonic() < deadline:
+    time.sleep(0.05)
+open(sys.argv[2], "wb").write(f.read())' \
+    "$TMP/slow.fifo" "$TMP/slow.json" "$TMP/slow.out" &
 reader=$!
 start=$(date +%s%N)
 "$VIGIL" run -p "$TMP/audit.toml" --audit "$TMP/slow.fifo" -- "$APP" "$TMP" forkflood 2000 3 \
