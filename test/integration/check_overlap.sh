@@ -55,4 +55,36 @@ when = ["arg1 == TIOCGWINSZ"]
 TOML
 "$VIGIL" check "$dir/disjoint.toml" >/dev/null 2>"$dir/err" || fail "check disjoint: $(cat "$dir/err")"
 ! grep -q "warning" "$dir/err" || fail "check disjoint: spurious warning: $(cat "$dir/err")"
+# A conditional deny carved out of an unconditional allow (how the shipped profiles refuse
+# TIOCSTI) says what it means: no warning. The reverse, a conditional allow under an
+# unconditional deny, would never apply: the loader refuses it.
+cat >"$dir/carve.toml" <<'TOML'
+[seccomp]
+default = "errno:EPERM"
+allow = ["ioctl", "read"]
+[[seccomp.rule]]
+syscall = "ioctl"
+action = "errno:EPERM"
+when = ["arg1 == TIOCSTI"]
+TOML
+"$VIGIL" check "$dir/carve.toml" >/dev/null 2>"$dir/err" || fail "check carve-out: $(cat "$dir/err")"
+! grep -q "warning" "$dir/err" || fail "check carve-out: spurious warning: $(cat "$dir/err")"
+for p in "$SRC"/profiles/*.toml; do
+    "$VIGIL" check "$p" >/dev/null 2>"$dir/err" || fail "check $p: $(cat "$dir/err")"
+    ! grep -q "overlaps" "$dir/err" || fail "shipped profile $p: overlap warning: $(cat "$dir/err")"
+done
+cat >"$dir/dead.toml" <<'TOML'
+[seccomp]
+default = "errno:EPERM"
+allow = ["read"]
+[seccomp.deny]
+ioctl = "errno:EACCES"
+[[seccomp.rule]]
+syscall = "ioctl"
+action = "allow"
+when = ["arg1 == TIOCGWINSZ"]
+TOML
+"$VIGIL" check "$dir/dead.toml" >/dev/null 2>"$dir/err"; rc=$?
+[ $rc -eq 1 ] || fail "check: a conditional allow under an unconditional deny must be refused (exit $rc)"
+grep -q "dead.toml:6:1: 'ioctl' is named in both seccomp.deny" "$dir/err" || fail "check dead allow: $(cat "$dir/err")"
 echo "ok"
