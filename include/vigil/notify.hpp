@@ -72,6 +72,10 @@ struct SocketFacts {
     int type = 0;            // SO_TYPE
     int protocol = 0;        // SO_PROTOCOL
     bool connected = false;  // getpeername succeeded
+    // Socket custody (no CAP_SYS_PTRACE): the copy is the socket vigil made for the app;
+    // custody_miss: the fd is a socket vigil did not make (accepted, inherited) or let go of.
+    bool custody_miss = false;
+    uint64_t inode = 0;
 };
 
 // What the kernel holds for the call: the registers, and vigil's own state. Only these can
@@ -119,18 +123,19 @@ private:
 struct Deny {
     Action action;
     std::string reason;
-    bool copy_refused = false;  // a matched destination, denied because pidfd_getfd was refused
-    std::string matched;        // copy_refused on connect: the IP entry the destination matched
+    bool copy_refused = false;  // denied because vigil could not copy the app's socket
 };
 
-// vigil performs the call itself, on copied arguments, with its copy of the app's socket.
+// vigil performs the call itself, on copied arguments, with its copy of the app's socket;
+// Socket (socket custody): vigil makes the socket the registers ask for and installs it.
 struct Emulate {
-    enum class Op { Connect, Bind, Send };
+    enum class Op { Connect, Bind, Send, Socket };
     Op op = Op::Connect;
     SockAddr address;                     // Connect, Bind
     std::vector<CopiedMessage> messages;  // Send: one (sendto, sendmsg) or several (sendmmsg)
     bool multi = false;                   // sendmmsg: answer the count, store each msg_len
     int flags = 0;                        // MSG_* from the registers
+    int domain = 0, type = 0, protocol = 0;  // Socket, from the registers
     std::string reason;
 };
 

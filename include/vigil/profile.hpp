@@ -91,11 +91,6 @@ struct NotifyPolicy {
     // kernel enforces the same paths itself (a [landlock] ruleset covering them is in force);
     // the launch sets this, the loader never does.
     bool kernel_enforced = false;
-    // connect: the kernel (Landlock connect_tcp) refuses every TCP port the profile does not
-    // list. Then a destination that matches an IP entry may be let through when vigil cannot
-    // copy the app's socket to connect on it (no CAP_SYS_PTRACE): an app thread racing the
-    // check reaches only the listed ports. The launch sets this, the loader never does.
-    bool ports_kernel_enforced = false;
     // "notify.connect" when the loader derived this policy so that every way of naming a peer
     // is decided by the same allow-list (sendto, sendmsg, sendmmsg); "" when written.
     std::string derived_from;
@@ -205,6 +200,12 @@ struct Profile {
     AuditSettings audit;
     LandlockSettings landlock;
     bool complain = false;
+    // Set by the launch, never by the loader: vigil cannot copy the app's sockets (no
+    // CAP_SYS_PTRACE), so it makes the app's IP sockets itself and keeps them for the
+    // decisions of the address allow-lists (src/notify/custody.hpp). The filter then notifies
+    // socket() for AF_INET and AF_INET6 beyond what these rules say; the rules stay the
+    // profile's, so evaluate() still answers what the profile itself decides.
+    bool socket_custody = false;
 };
 
 // Reads PATH, resolves includes and @groups, validates. Throws vigil::Error (exit 125) whose

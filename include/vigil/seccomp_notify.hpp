@@ -155,6 +155,15 @@ std::string executable(pid_t pid);
 // CAP_SYS_PTRACE), -ENOSYS on old kernels, -EBADF when the caller has no such fd.
 int copy_caller_fd(int pidfd, int target_fd);
 
+// The inode of the socket at fd FD of process PID (/proc/PID/fd/FD reads "socket:[INO]", read
+// as the target when vigil's own ids may not): 0 when that fd is not a socket, -errno when it
+// cannot be read (-ENOENT: no such fd).
+int64_t socket_inode(pid_t pid, int fd);
+
+// Whether process PID is in vigil's network namespace (/proc/PID/ns/net, read as the target
+// when vigil's own ids may not).
+bool same_net_namespace(pid_t pid);
+
 // PR_SET_DUMPABLE 0: no same-uid ptrace of vigil, no /proc/VIGIL/mem. Throws on failure.
 void protect_self();
 

@@ -61,9 +61,14 @@ std::optional<Deny> socket_problem(const NotifyPolicy& p, const SocketFacts& s) 
         case SocketFacts::Copy::NoSuchFd:
             return deny_errno(s.error, "no such socket in the caller");
         case SocketFacts::Copy::Refused: {
-            Deny d = deny(p, "allowed, but vigil cannot copy the app's socket to perform the call "
-                             "itself (pidfd_getfd: " + std::string(strerrorname_np(s.error) ?: "?") +
-                             "), and it never lets the call through on a racy read");
+            Deny d = deny(p, s.custody_miss
+                                 ? std::string("allowed, but the socket is not one vigil made for the app "
+                                               "(accepted, inherited, or let go of once connected or idle): "
+                                               "without CAP_SYS_PTRACE vigil cannot copy it to perform the call, "
+                                               "and it never lets the call through on a racy read")
+                                 : "allowed, but vigil cannot copy the app's socket to perform the call "
+                                   "itself (pidfd_getfd: " + std::string(strerrorname_np(s.error) ?: "?") +
+                                   "), and it never lets the call through on a racy read");
             d.copy_refused = true;
             return d;
         }
@@ -79,11 +84,7 @@ PeerDecision decide_connect(const NotifyPolicy& p, const RegisterFacts& r, const
     if (!m)
         return deny(p, "destination " + format_sockaddr(f.address.sa(), f.address.len) +
                            " matches no entry of " + list_name(p));
-    if (auto problem = socket_problem(p, f.socket)) {
-        if (problem->copy_refused && m->kind == AllowEntry::Kind::Inet && r.syscall == "connect")
-            problem->matched = m->text + " (" + m->where.str() + ")";
-        return *problem;
-    }
+    if (auto problem = socket_problem(p, f.socket)) return *problem;
     Emulate e;
     e.op = r.syscall == "bind" ? Emulate::Op::Bind : Emulate::Op::Connect;
     e.address = f.address;
@@ -176,25 +177,6 @@ public:
                        "app and a path it read can change before the kernel resolves it: allow it "
                        "with a [landlock] section covering the same paths");
     }
-
-    // A connect whose destination matched an IP entry, which vigil cannot perform itself (it
-    // cannot copy the socket: no CAP_SYS_PTRACE). The match only ever objects; what lets the
-    // call through is the policy (the kernel enforces landlock.connect_tcp) and the registers:
-    // an address length of a sockaddr_in or sockaddr_in6. An app thread that rewrites the
-    // address after the check reaches another address on a listed TCP port at most; one that
-    // also swaps the fd for a unix socket reaches a unix path of at most 13 (IPv4 length) or 25
-    // (IPv6) bytes (the kernel reads no more than the register says). Without the copy vigil
-    // cannot tell a UDP socket either: a UDP connect (its default destination) matching the list
-    // goes through the same way, and Landlock bounds no UDP port, so its race is unbounded;
-    // profiles should allow UDP sockets only where they need them (the FHIR ones: start-up).
-    static Decision connect_without_copy(const NotifyPolicy& p, const RegisterFacts& r, Deny otherwise) {
-        auto len_at = arg_index(r.nr, ArgRole::SockaddrLen);
-        bool ip_length = len_at && (r.args[*len_at] == sizeof(sockaddr_in) || r.args[*len_at] == sizeof(sockaddr_in6));
-        if (!p.ports_kernel_enforced || p.syscall != "connect" || !ip_length) return otherwise;
-        return Continue("matches " + otherwise.matched + "; vigil cannot copy the socket to connect on it, "
-                        "so the kernel makes the call: landlock.connect_tcp enforces the port, the "
-                        "address check is racy but bounded to those ports");
-    }
 };
 
 std::optional<Decision> decide_on_registers(const NotifyPolicy& policy, const RegisterFacts& regs) {
@@ -211,13 +193,8 @@ Decision decide(const NotifyPolicy& p, const CallFacts& facts) {
             if (auto objection = check_path(p, facts.app)) return *objection;
             return RegisterDecider::path_without_objection(p);
         case AllowListKind::Address:
-            if (arg_index(facts.regs.nr, ArgRole::SockaddrLen) &&
-                !arg_index(facts.regs.nr, ArgRole::Buffer)) {
-                PeerDecision d = decide_connect(p, facts.regs, facts.app);
-                if (auto* refused = std::get_if<Deny>(&d); refused && !refused->matched.empty())
-                    return RegisterDecider::connect_without_copy(p, facts.regs, std::move(*refused));
-                return as_decision(std::move(d));
-            }
+            if (arg_index(facts.regs.nr, ArgRole::SockaddrLen) && !arg_index(facts.regs.nr, ArgRole::Buffer))
+                return as_decision(decide_connect(p, facts.regs, facts.app));
             return as_decision(decide_send(p, facts.regs, facts.app));
         case AllowListKind::None: break;
     }

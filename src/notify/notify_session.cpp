@@ -9,15 +9,18 @@
 // app's file-system identity and no capability.
 #include <seccomp.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -28,6 +31,7 @@
 #include "vigil/error.hpp"
 #include "vigil/notify.hpp"
 #include "vigil/syscalls.hpp"
+#include "custody.hpp"
 #include "worker_pool.hpp"
 
 namespace vigil {
@@ -66,6 +70,7 @@ const char* op_name(Emulate::Op op) {
         case Emulate::Op::Connect: return "connect";
         case Emulate::Op::Bind: return "bind";
         case Emulate::Op::Send: return "send";
+        case Emulate::Op::Socket: return "socket";
     }
     return "?";
 }
@@ -116,6 +121,8 @@ struct Completion {
     Emulate e;
     long result = 0;              // >= 0: the syscall's value; < 0: -errno
     std::vector<uint32_t> lens;   // bytes sent per message
+    uint64_t custody_ino = 0;     // the socket in custody the call was performed on
+    bool audited = true;          // Socket: only when [notify.socket] decided it
 };
 
 struct NotifySession::Impl {
@@ -135,6 +142,11 @@ struct NotifySession::Impl {
     std::mutex mu;
     std::vector<Completion> done;
     std::set<int> inflight;  // socket copies a worker is using
+    // Socket custody (Profile::socket_custody): the app's IP sockets, made by vigil.
+    SocketCustody custody;
+    SocketCustody::Clock::time_point last_sweep{};
+    std::map<std::array<uint64_t, 3>, Verdict> socket_verdicts;  // the profile's, per registers
+    bool socket_verdicts_cacheable = true;  // no socket() rule looks at arguments 3..5
 
     Impl(const Profile& p, NotifyConfig c, AuditSink& a) : profile(p), cfg(std::move(c)), audit(a) {}
 
@@ -162,13 +174,17 @@ struct NotifySession::Impl {
     bool gather(const NotifyPolicy& p, const Notification& n, pid_t pid, CallFacts& facts,
                 AuditEvent& ev, int& sock_fd);
     void copy_socket(const Notification& n, pid_t pid, int app_fd, SocketFacts& s, int& sock_fd);
+    void describe_copy(int fd, SocketFacts& s, int& sock_fd);
+    void socket_in_custody(const Notification& n, pid_t pid, AuditEvent& ev);
+    Verdict socket_verdict(const Notification& n);
     void carry_out(const Notification& n, pid_t pid, AuditEvent& ev, const std::string& rule,
-                   Decision d, int sock_fd);
+                   Decision d, int sock_fd, uint64_t custody_ino = 0);
     void answer(const Notification& n, pid_t pid, AuditEvent& ev, const Action& a,
                 const std::string& rule, const std::string& reason);
     void decode_for_audit(const Notification& n, AuditEvent& ev);
     void perform(Completion c, int fd, bool identity_ok);
     void complete(Completion& c);
+    void complete_socket(Completion& c);
     void drain();
     void on_phase(Phase p, const std::string& reason);
     // The end of one run of the app (last: of the session): listener and completions go.
@@ -240,6 +256,7 @@ void NotifySession::Impl::stop_run(bool last) {
     }
     if (last) workers.stop();
     drain();
+    custody.clear();
     if (loop && listener.fd() >= 0) loop->unwatch(listener.fd());
     if (loop && done_fd >= 0) loop->unwatch(done_fd);
     listener.close();
@@ -260,6 +277,10 @@ void NotifySession::Impl::start(EventLoop& l, const SpawnResult& spawned) {
         audit.write(ev);
     }
     if (spawned.listener_fd < 0) return;
+    if (profile.socket_custody)
+        for (const auto& r : profile.rules)
+            for (const auto& c : r.conditions)
+                if (r.syscall == "socket" && c.index >= 3) socket_verdicts_cacheable = false;
     auto ids = process_ids(spawned.pid);
     if (!ids)
         log::warn("cannot read the app's ids from /proc/{}/status: calls vigil performs for "
@@ -315,6 +336,10 @@ void NotifySession::Impl::handle(const Notification& n) {
         return;
     }
     AuditEvent ev = base_event(n, pid);
+    if (profile.socket_custody && n.nr == SYS_socket) {
+        socket_in_custody(n, pid, ev);
+        return;
+    }
     if (arg_index(n.nr, ArgRole::Argv)) add_process_facts(ev);
     auto it = profile.notify.find(ev.syscall);
     if (it == profile.notify.end()) {
@@ -344,11 +369,37 @@ void NotifySession::Impl::handle(const Notification& n) {
         if (sock_fd >= 0) close(sock_fd);
         return;
     }
-    carry_out(n, pid, ev, rule, decide(p, facts), sock_fd);
+    carry_out(n, pid, ev, rule, decide(p, facts), sock_fd, facts.app.socket.inode);
 }
 
 void NotifySession::Impl::copy_socket(const Notification& n, pid_t pid, int app_fd,
                                       SocketFacts& s, int& sock_fd) {
+    if (profile.socket_custody) {
+        // Which socket the fd names now (another thread may swap it right after: then vigil
+        // still performs the call on the socket it found, one the app made, never on the
+        // app's fd). The notification still pending proves PID is the caller's process.
+        int64_t ino = socket_inode(pid, app_fd);
+        if (!listener.id_valid(n.id)) {
+            s.copy = SocketFacts::Copy::Refused;
+            s.error = ESRCH;
+            return;
+        }
+        if (ino <= 0) {
+            s.copy = SocketFacts::Copy::NoSuchFd;
+            s.error = ino == 0 ? ENOTSOCK : EBADF;
+            return;
+        }
+        int fd = custody.copy(static_cast<uint64_t>(ino));
+        if (fd < 0) {
+            s.copy = SocketFacts::Copy::Refused;
+            s.custody_miss = true;
+            s.error = ENOENT;
+            return;
+        }
+        s.inode = static_cast<uint64_t>(ino);
+        describe_copy(fd, s, sock_fd);
+        return;
+    }
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         s.copy = SocketFacts::Copy::Refused;
@@ -369,6 +420,10 @@ void NotifySession::Impl::copy_socket(const Notification& n, pid_t pid, int app_
         s.error = -fd;
         return;
     }
+    describe_copy(fd, s, sock_fd);
+}
+
+void NotifySession::Impl::describe_copy(int fd, SocketFacts& s, int& sock_fd) {
     socklen_t len = sizeof(int);
     if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &s.family, &len) != 0) {
         s.copy = SocketFacts::Copy::NoSuchFd;
@@ -385,6 +440,85 @@ void NotifySession::Impl::copy_socket(const Notification& n, pid_t pid, int app_
     s.connected = getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0;
     s.copy = SocketFacts::Copy::Copied;
     sock_fd = fd;
+}
+
+// Socket custody: the profile's own decision for this socket() call (registers only), then
+// vigil makes the socket itself when it is an IP one. The filter notifies socket() for
+// AF_INET and AF_INET6 (and whatever the profile notifies); the profile's rules still say
+// what each call gets, through evaluate().
+Verdict NotifySession::Impl::socket_verdict(const Notification& n) {
+    std::array<uint64_t, 3> key{n.args[0], n.args[1], n.args[2]};
+    if (socket_verdicts_cacheable)
+        if (auto it = socket_verdicts.find(key); it != socket_verdicts.end()) return it->second;
+    Verdict v = cfg.evaluate(n.nr, n.args);
+    // Bounded: an app making up argument values only slows its own socket() calls.
+    if (socket_verdicts_cacheable && socket_verdicts.size() < 256) socket_verdicts.emplace(key, v);
+    return v;
+}
+
+void NotifySession::Impl::socket_in_custody(const Notification& n, pid_t pid, AuditEvent& ev) {
+    auto now = SocketCustody::Clock::now();
+    if (now - last_sweep > std::chrono::seconds(1)) {
+        custody.sweep(now);
+        last_sweep = now;
+    }
+    Verdict v = socket_verdict(n);
+    std::string rule = v.rule ? rule_text(v.rule->where) : "seccomp.default";
+    bool run_time = v.action.kind == ActionKind::Notify;  // [notify.socket] decides
+    std::string why = "allowed by " + rule;
+    if (run_time) {
+        auto it = profile.notify.find("socket");
+        if (it == profile.notify.end()) {
+            answer(n, pid, ev, Action{ActionKind::Errno, EPERM}, rule, "socket is notified without [notify.socket]");
+            return;
+        }
+        const NotifyPolicy& p = it->second;
+        rule = rule_text(p.where);
+        RegisterFacts regs;
+        regs.syscall = "socket";
+        regs.nr = n.nr;
+        regs.phase = phase();
+        std::copy(std::begin(n.args), std::end(n.args), regs.args);
+        auto d = decide_on_registers(p, regs);
+        if (!d) {
+            answer(n, pid, ev, p.otherwise, rule, "an allow-list does not apply to socket");
+            return;
+        }
+        if (auto* deny = std::get_if<Deny>(&*d)) {
+            answer(n, pid, ev, deny->action, rule, deny->reason);
+            return;
+        }
+        if (auto* c = std::get_if<Continue>(&*d)) why = c->reason();
+    } else if (v.action.kind != ActionKind::Allow && v.action.kind != ActionKind::Log) {
+        answer(n, pid, ev, v.action, rule, "rule for socket");  // (the filter decides these itself)
+        return;
+    }
+    int domain = static_cast<int>(static_cast<uint32_t>(n.args[0]));  // the kernel reads an int
+    if (domain != AF_INET && domain != AF_INET6) {
+        // Notified by the profile, not for custody: the kernel makes it.
+        if (run_time) answer(n, pid, ev, Action{ActionKind::Allow, 0}, rule, why);
+        else listener.respond_continue(n.id);
+        return;
+    }
+    // vigil makes the socket in its own network namespace: only where that is the app's.
+    if (!same_net_namespace(pid)) {
+        answer(n, pid, ev, Action{ActionKind::Errno, EPERM}, rule,
+               "the app is in another network namespace than vigil, which makes its IP sockets (socket custody)");
+        return;
+    }
+    Emulate e;
+    e.op = Emulate::Op::Socket;
+    e.domain = domain;
+    e.type = static_cast<int>(static_cast<uint32_t>(n.args[1]));
+    e.protocol = static_cast<int>(static_cast<uint32_t>(n.args[2]));
+    e.reason = why;
+    Completion c{n, ev, std::move(e), 0, {}};
+    c.audited = run_time;
+    bool posted = workers.try_post([this, c](bool identity_ok) mutable { perform(std::move(c), -1, identity_ok); });
+    if (!posted)
+        answer(n, pid, ev, Action{ActionKind::Errno, EAGAIN}, rule,
+               fmt::format("allowed ({}), but {} calls vigil performs for the app are already in "
+                           "progress (the limit): EAGAIN, try again", why, workers.max_threads()));
 }
 
 bool NotifySession::Impl::gather(const NotifyPolicy& p, const Notification& n, pid_t pid,
@@ -470,7 +604,7 @@ bool NotifySession::Impl::gather(const NotifyPolicy& p, const Notification& n, p
 }
 
 void NotifySession::Impl::carry_out(const Notification& n, pid_t pid, AuditEvent& ev,
-                                    const std::string& rule, Decision d, int sock_fd) {
+                                    const std::string& rule, Decision d, int sock_fd, uint64_t custody_ino) {
     if (auto* c = std::get_if<Continue>(&d)) {
         if (sock_fd >= 0) close(sock_fd);
         answer(n, pid, ev, Action{ActionKind::Allow, 0}, rule, c->reason());
@@ -480,18 +614,17 @@ void NotifySession::Impl::carry_out(const Notification& n, pid_t pid, AuditEvent
         if (sock_fd >= 0) close(sock_fd);
         if (deny->copy_refused && !copy_refusal_said) {
             copy_refusal_said = true;
-            log::error("vigil cannot copy the app's sockets ({}): it performs allowed connects "
-                          "and sends itself on such a copy, so until it can, allowed destinations "
-                          "are refused (TCP connects excepted where landlock.connect_tcp enforces their "
-                          "port). Give vigil CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) "
-                          "or run the app as vigil's own user",
-                          deny->reason.substr(deny->reason.find("pidfd_getfd")));
+            log::error("vigil could not copy one of the app's sockets ({}): it performs allowed "
+                       "connects and sends itself on such a copy, so that call was refused. Give vigil "
+                       "CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) for copies of every socket",
+                       deny->reason);
         }
         answer(n, pid, ev, deny->action, rule, deny->reason);
         return;
     }
     Emulate& e = std::get<Emulate>(d);
     Completion c{n, ev, std::move(e), 0, {}};
+    c.custody_ino = custody_ino;
     {
         std::lock_guard lock(mu);
         inflight.insert(sock_fd);
@@ -517,6 +650,11 @@ void NotifySession::Impl::perform(Completion c, int fd, bool identity_ok) {
     long r = 0;
     if (!identity_ok) {
         r = -EPERM;
+    } else if (e.op == Emulate::Op::Socket) {
+        // With the app's file-system identity (the socket's owner) and no capability: a kind
+        // of socket the app could not make, vigil does not make either.
+        int made = socket(e.domain, e.type | SOCK_CLOEXEC, e.protocol);
+        r = made < 0 ? -errno : made;
     } else if (e.op == Emulate::Op::Connect) {
         r = connect(fd, e.address.sa(), e.address.len) < 0 ? -errno : 0;
     } else if (e.op == Emulate::Op::Bind) {
@@ -545,10 +683,10 @@ void NotifySession::Impl::perform(Completion c, int fd, bool identity_ok) {
     c.result = r;
     {
         std::lock_guard lock(mu);
-        inflight.erase(fd);
+        if (fd >= 0) inflight.erase(fd);
         done.push_back(std::move(c));
     }
-    close(fd);
+    if (fd >= 0) close(fd);
     uint64_t one = 1;
     if (done_fd >= 0 && write(done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
         log::warn("notify: eventfd write: {}", strerror(errno));
@@ -565,6 +703,13 @@ void NotifySession::Impl::drain() {
 
 // On the loop's thread: store what the kernel would have stored, answer, audit.
 void NotifySession::Impl::complete(Completion& c) {
+    if (c.e.op == Emulate::Op::Socket) {
+        complete_socket(c);
+        return;
+    }
+    // A stream connected by vigil needs no copy again (the kernel ignores any later
+    // destination on it), and holding it would keep the connection open after the app closed it.
+    if (c.e.op == Emulate::Op::Connect && c.custody_ino) custody.settle(c.custody_ino);
     if (c.e.multi)
         for (size_t i = 0; i < c.lens.size() && i < c.e.messages.size(); ++i)
             write_memory(c.n.tid, c.e.messages[i].len_addr, &c.lens[i], sizeof(uint32_t));
@@ -576,6 +721,38 @@ void NotifySession::Impl::complete(Completion& c) {
     ev.rule = rule_text(profile.notify.at(ev.syscall).where);
     ev.reason = fmt::format("{}; {} performed by vigil on the checked copy, with the app's socket: {}",
                             c.e.reason, op_name(c.e.op),
+                            c.result < 0 ? errno_text(static_cast<int>(-c.result)) : "ok");
+    if (!delivered) ev.reason += " (the caller went away before the answer)";
+    audit.write(ev, add_process_facts);
+}
+
+// The socket vigil made goes into the caller's fd table as the call's result (ADDFD with
+// SEND: one atomic answer); vigil keeps its own reference in custody.
+void NotifySession::Impl::complete_socket(Completion& c) {
+    bool delivered;
+    if (c.result < 0) {
+        delivered = listener.respond_errno(c.n.id, static_cast<int>(-c.result));
+    } else {
+        int made = static_cast<int>(c.result);
+        uint32_t fd_flags = (static_cast<uint32_t>(c.n.args[1]) & SOCK_CLOEXEC) ? O_CLOEXEC : 0;
+        int installed = listener.add_fd(c.n.id, made, SECCOMP_ADDFD_FLAG_SEND, fd_flags);
+        delivered = installed >= 0;
+        if (delivered) {
+            custody.adopt(made);
+        } else {
+            close(made);
+            // Not installed (the caller went away, or its fd table is full): say so to the caller
+            // if it is still there.
+            if (installed != -ENOENT) delivered = listener.respond_errno(c.n.id, -installed);
+            c.result = installed;
+        }
+    }
+    if (!c.audited) return;
+    AuditEvent& ev = c.ev;
+    ev.decision = "allow";
+    ev.outcome = AuditOutcome::Allowed;
+    ev.rule = rule_text(profile.notify.at("socket").where);
+    ev.reason = fmt::format("{}; made by vigil for the app (socket custody): {}", c.e.reason,
                             c.result < 0 ? errno_text(static_cast<int>(-c.result)) : "ok");
     if (!delivered) ev.reason += " (the caller went away before the answer)";
     audit.write(ev, add_process_facts);

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -15,8 +16,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "vigil/error.hpp"
+#include "vigil/text.hpp"
 
 // Newer than the Debian 12 kernel headers (Linux 6.6).
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -204,25 +207,33 @@ std::vector<unsigned long> numbers(const std::string& field) {
 uid_t set_fsuid(uid_t id) { return static_cast<uid_t>(syscall(SYS_setfsuid, id)); }
 gid_t set_fsgid(gid_t id) { return static_cast<gid_t>(syscall(SYS_setfsgid, id)); }
 
-// Opens /proc/TID/mem as the target: the kernel's check for it (PTRACE_MODE_ATTACH_FSCREDS)
-// compares vigil's fsuid/fsgid with the target's ids, so this works without CAP_SYS_PTRACE
-// when the target is dumpable and holds no capability vigil lacks.
-int open_mem_as_target(pid_t tid, int flags) {
-    std::string path = proc_path(tid, "mem");
+// Runs F (a /proc access that returns >= 0 or -errno) as the target TID: the kernel's check
+// for /proc/TID/mem and /proc/TID/fd (PTRACE_MODE_*_FSCREDS) compares vigil's fsuid/fsgid with
+// the target's ids, so this works without CAP_SYS_PTRACE when the target is dumpable and holds
+// no capability vigil lacks.
+template <class F>
+long as_target(pid_t tid, F f) {
     auto ids = process_ids(tid);
     if (!ids) return -ESRCH;
     gid_t old_gid = set_fsgid(ids->egid);
     uid_t old_uid = set_fsuid(ids->euid);
-    int fd = open(path.c_str(), flags | O_CLOEXEC);
-    int err = errno;
+    long r = f();
     set_fsuid(old_uid);
     set_fsgid(old_gid);
     // A thread left with the app's fs identity would act as the app: never go on like that.
     if (set_fsuid(static_cast<uid_t>(-1)) != old_uid || set_fsgid(static_cast<gid_t>(-1)) != old_gid) {
-        fprintf(stderr, "vigil: cannot restore its file-system ids after reading app memory\n");
+        fprintf(stderr, "vigil: cannot restore its file-system ids after reading from the app\n");
         abort();
     }
-    return fd < 0 ? -err : fd;
+    return r;
+}
+
+int open_mem_as_target(pid_t tid, int flags) {
+    std::string path = proc_path(tid, "mem");
+    return static_cast<int>(as_target(tid, [&]() -> long {
+        int fd = open(path.c_str(), flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }));
 }
 
 ssize_t proc_mem_io(pid_t tid, uint64_t addr, void* buf, size_t len, bool write) {
@@ -379,6 +390,32 @@ std::string executable(pid_t pid) {
     ssize_t n = readlink(path.c_str(), buf, sizeof buf);
     if (n < 0) return {};
     return std::string(buf, static_cast<size_t>(n));
+}
+
+int64_t socket_inode(pid_t pid, int fd) {
+    std::string path = proc_path(pid, "fd") + "/" + std::to_string(fd);
+    char target[64];
+    auto link = [&]() -> long {
+        ssize_t n = readlink(path.c_str(), target, sizeof target);
+        return n < 0 ? -errno : n;
+    };
+    long n = link();
+    if (n == -EACCES || n == -EPERM) n = as_target(pid, link);
+    if (n < 0) return n;
+    std::string_view t(target, static_cast<size_t>(n));
+    if (!t.starts_with("socket:[") || !t.ends_with("]")) return 0;
+    auto ino = text::parse_unsigned(t.substr(8, t.size() - 9));
+    return ino && *ino > 0 && *ino <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(*ino) : 0;
+}
+
+bool same_net_namespace(pid_t pid) {
+    struct stat own {}, theirs {};
+    if (stat("/proc/self/ns/net", &own) != 0) return false;
+    std::string path = proc_path(pid, "ns/net");
+    auto look = [&]() -> long { return stat(path.c_str(), &theirs) == 0 ? 0 : -errno; };
+    long r = look();
+    if (r == -EACCES || r == -EPERM) r = as_target(pid, look);
+    return r == 0 && own.st_ino == theirs.st_ino && own.st_dev == theirs.st_dev;
 }
 
 int copy_caller_fd(int pidfd, int target_fd) {

@@ -62,61 +62,50 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
     if (cover.covered) plan.landlock_extra = std::move(cover.rules);
 }
 
-// Egress allow-lists ([notify.connect] and the send calls derived from it): vigil performs an
-// allowed call itself on a copy of the app's socket (pidfd_getfd), which needs CAP_SYS_PTRACE
-// when the app runs under another uid (Docker's default set lacks it). Without the copy, a TCP
-// connect whose destination matches may still go through when the kernel enforces its port
-// (landlock.connect_tcp): the address decision is then racy, but bounded to those ports.
-// Whether the filter refuses every IP socket that is not plain TCP, in every phase (a notified
-// socket call is not a refusal: its phase may allow it). Without the socket copy vigil cannot
-// tell which kind of socket a connect is on, and landlock.connect_tcp bounds TCP ports only: a
-// UDP, ICMP, DCCP, SCTP or MPTCP socket would let the racy address check reach any address.
-bool only_tcp_sockets(const Profile& profile) {
-    const uint64_t families[] = {AF_INET, AF_INET6};
-    const uint64_t types[] = {SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_DCCP, SOCK_STREAM};
-    const uint64_t flags[] = {0, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_CLOEXEC | SOCK_NONBLOCK};
-    const uint64_t protocols[] = {0, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP,
-                                  262 /* IPPROTO_MPTCP */};
-    for (uint64_t family : families)
-        for (uint64_t type : types)
-            for (uint64_t flag : flags)
-                for (uint64_t protocol : protocols) {
-                    if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) continue;
-                    const uint64_t args[6] = {family, type | flag, protocol, 0, 0, 0};
-                    ActionKind k = evaluate(profile, SYS_socket, args).action.kind;
-                    if (k == ActionKind::Allow || k == ActionKind::Log || k == ActionKind::Notify) return false;
-                }
-    return true;
-}
-
-void cover_egress(Profile& profile) {
+// Egress allow-lists ([notify.connect], the send calls derived from it, [notify.bind]): vigil
+// performs an allowed call itself on a copy of the app's socket, so that the address it checked
+// is the one used. The copy comes from pidfd_getfd, which needs CAP_SYS_PTRACE when the app
+// runs under another uid, and which Docker's default seccomp profile refuses to everyone who
+// lacks that capability. Without it, vigil takes the app's IP sockets into custody: socket()
+// for AF_INET and AF_INET6 is notified, vigil makes the socket (on a worker with the app's
+// file-system identity and no capability) and installs it in the app, keeping a reference
+// for the decisions to come (src/notify/custody.hpp). Only the compiled filter gets the extra
+// notify rules: the profile's own rules, which evaluate() reads, keep saying what the profile
+// decides for each socket() call.
+bool needs_socket_custody(const Profile& profile) {
+    if (!profile.has_seccomp) return false;
     bool lists = false;
     for (const auto& [name, policy] : profile.notify)
         lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
-    if (!lists) return;
-    const LandlockSettings& ll = profile.landlock;
-    bool ports = ll.connect_tcp && landlock_abi() >= 4;
-    bool tcp_only = !ports || only_tcp_sockets(profile);
-    if (!tcp_only && !vigil_has_capability(CAP_SYS_PTRACE))
-        log::warn("egress: the profile allows IP sockets other than TCP (UDP, ICMP, SCTP...), which "
-                  "landlock.connect_tcp does not bound: without CAP_SYS_PTRACE a connect matching the "
-                  "allow-list is refused (refuse those sockets in [seccomp] to let TCP connects through)");
-    ports = ports && tcp_only;
-    std::string listed;
-    for (const auto& [port, grant] : ll.ports)
-        if (grant.connect) listed += (listed.empty() ? "" : ",") + std::to_string(port);
-    if (auto it = profile.notify.find("connect"); it != profile.notify.end()) it->second.ports_kernel_enforced = ports;
-    if (vigil_has_capability(CAP_SYS_PTRACE)) return;
-    std::string now = ports ? "a TCP connect matching it goes through with its port enforced by the kernel "
-                              "(landlock.connect_tcp = [" + listed + "]), the address check racy within those ports; "
-                              "unix peers and UDP destinations (sendto/sendmsg/sendmmsg) matching it are refused"
-                            : "destinations matching it are refused (fail closed; with landlock.connect_tcp listing "
-                              "the ports, TCP connects would go through with the port kernel-enforced)";
-    log::warn("egress: vigil lacks CAP_SYS_PTRACE, so it cannot copy the sockets of an app under another uid to "
-                 "connect and send on them: of the [notify.connect] allow-list, {}. `docker run --cap-add "
-                 "SYS_PTRACE` would add: every allowed connect and send performed by vigil on a copy of the socket "
-                 "(no race on the address), and the unix and UDP peers of the allow-list",
-                 now);
+    if (!lists) return false;
+    // A runtime's filter may refuse pidfd_getfd even with the capability: EBADF says the call
+    // itself is there (the fd -1 is bad), anything else that it is not.
+    errno = 0;
+    bool copies = syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
+    return !copies || !vigil_has_capability(CAP_SYS_PTRACE);
+}
+
+Profile with_custody_rules(const Profile& profile) {
+    Profile p = profile;
+    for (int family : {AF_INET, AF_INET6}) {
+        SyscallRule r;
+        r.syscall = "socket";
+        r.action = Action{ActionKind::Notify, 0};
+        // The kernel reads an int: decide on the low 32 bits, as the loader does.
+        r.conditions.push_back(ArgCondition{0, CmpOp::MaskedEq, static_cast<uint64_t>(family), 0xffffffffULL,
+                                            family == AF_INET ? "arg0 == AF_INET" : "arg0 == AF_INET6"});
+        r.where = SourcePos{"socket custody (no CAP_SYS_PTRACE)", 0, 0};
+        p.rules.push_back(std::move(r));
+    }
+    return p;
+}
+
+void say_custody(const Profile& profile) {
+    if (!profile.socket_custody) return;
+    log::info("egress: vigil lacks CAP_SYS_PTRACE and cannot copy the app's sockets, so it makes the "
+              "app's IP sockets itself and keeps them for the allow-list's decisions (socket() becomes a "
+              "notification); unix peers of the allow-list are refused, and a send on a TCP connection "
+              "already made needs the copy too. `docker run --cap-add SYS_PTRACE` gives vigil the copy");
 }
 
 }  // namespace
@@ -125,14 +114,17 @@ void plan_profile(LaunchPlan& plan, Profile& profile, bool complain, const std::
                   const std::string& audit_format) {
     complain = complain || profile.complain;
     plan.process = profile.process;
+    profile.socket_custody = needs_socket_custody(profile);
     if (profile.has_seccomp) {
-        plan.filter = compile_filter(profile, {.complain = complain, .listener = true});
+        plan.filter = profile.socket_custody
+                          ? compile_filter(with_custody_rules(profile), {.complain = complain, .listener = true})
+                          : compile_filter(profile, {.complain = complain, .listener = true});
         if (plan.filter->uses_notify)
             plan.fallback = compile_filter(profile, {.complain = complain, .listener = false});
     }
     plan.landlock = profile.landlock;
     cover_path_allow_lists(profile, plan);
-    cover_egress(profile);
+    say_custody(profile);
     plan.audit_sink = audit_sink.empty() ? profile.audit.sink : audit_sink;
     plan.audit_format = audit_format.empty() ? profile.audit.format : audit_format;
     plan.capture_output = plan.capture_output || (profile.ready && profile.ready->output_match);

@@ -94,22 +94,18 @@ run_suite() {
     expect_grep "exec in startup allowed" '^first=0$' "$out.stdout"
     expect_grep "exec once ready denied (EPERM -> sh exit 126)" '^second=126$' "$out.stdout"
     expect_grep "exec denial reaches the app as EPERM" 'true: Operation not permitted' "$out.stderr"
-    if [ "$MODE" = docker-root ]; then
-        # Root without CAP_SYS_PTRACE, the app as another uid: vigil keeps its own uid (the app
-        # could signal it otherwise), so it cannot copy the app's socket and refuses the allowed
-        # destination, saying what to do.
-        expect_grep "docker-root: allowed port refused, fail closed" "^connect $ALLOWED ECONNREFUSED$" \
-            "$out.stdout"
-        expect_grep "docker-root: one line says what to do" 'cap-add SYS_PTRACE' "$out.stderr"
-    else
-        expect_grep "connect to the allowed port" "^connect $ALLOWED ok$" "$out.stdout"
-    fi
+    # docker-root: root without CAP_SYS_PTRACE, the app as another uid: vigil keeps its own uid
+    # (the app could signal it otherwise) and cannot copy the app's socket, so it makes the
+    # app's IP sockets itself (socket custody) and performs the allowed connect on its own.
+    expect_grep "connect to the allowed port" "^connect $ALLOWED ok$" "$out.stdout"
+    [ "$MODE" = docker-root ] && expect_grep "docker-root: one line says socket custody and what SYS_PTRACE adds" \
+        'makes the app.s IP sockets itself.*cap-add SYS_PTRACE' "$out.stderr"
     expect_grep "connect to the forbidden port refused" "^connect $FORBIDDEN ECONNREFUSED$" \
         "$out.stdout"
     expect_grep "audit: exec denied in phase ready, path decoded" '"decision":"errno:EPERM".*"path":"/bin/true".*|"path":"/bin/true".*"decision":"errno:EPERM"' \
         "$out.audit"
     expect_grep "audit: phase change" '"event":"phase".*"phase":"ready"' "$out.audit"
-    [ "$MODE" != docker-root ] && expect_grep "audit: connect performed by vigil with the app's socket" "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil" \
+    expect_grep "audit: connect performed by vigil with the app's socket" "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil" \
         "$out.audit"
     expect_grep "audit: forbidden destination" "\"decision\":\"errno:ECONNREFUSED\",\"decoded\":\{\"address\":\"127.0.0.1:$FORBIDDEN\"" \
         "$out.audit"
@@ -153,8 +149,9 @@ assert n >= 2, n
 PY
 
     # 4. Docker's seccomp profile refuses pidfd_getfd without CAP_SYS_PTRACE: simulate it with
-    # an outer vigil. vigil cannot perform the allowed connect, so it refuses it (fail closed)
-    # and says once what to do; a forbidden one is refused as always.
+    # an outer vigil. vigil cannot copy the app's socket, so it makes the app's IP sockets itself
+    # (socket custody) and performs the allowed connect on its own socket; a forbidden one is
+    # refused as always.
     local outer="$T/outer.toml"
     # As root the outer vigil passes Docker's capabilities on (a profile keeps none by default).
     local caps=""
@@ -164,11 +161,11 @@ PY
     local strict; strict=$(profile "$MODE-strict" "$user_line" "")
     as "$VIGIL" run -p "$outer" -- "$VIGIL" run -p "$strict" --audit "$out.noemu" -- \
         $PROBE connect $ALLOWED $FORBIDDEN > "$out.noemu.stdout" 2> "$out.noemu.stderr"
-    expect_grep "no pidfd_getfd: allowed destination refused (fail closed)" "^connect $ALLOWED ECONNREFUSED$" \
+    expect_grep "no pidfd_getfd: allowed destination connects (socket custody)" "^connect $ALLOWED ok$" \
         "$out.noemu.stdout"
     expect_grep "no pidfd_getfd: forbidden still refused" "^connect $FORBIDDEN ECONNREFUSED$" \
         "$out.noemu.stdout"
-    expect_grep "no pidfd_getfd: audit says why" 'pidfd_getfd: EPERM.*never lets the call through' \
+    expect_grep "no pidfd_getfd: the audit says vigil performed it" "\"address\":\"127.0.0.1:$ALLOWED\".*connect performed by vigil" \
         "$out.noemu"
     expect_grep "no pidfd_getfd: one line says what to do" 'cap-add SYS_PTRACE' "$out.noemu.stderr"
 
