@@ -18,7 +18,12 @@
 #        APP (fhir-server, or hapi: the HAPI FHIR JPA server of examples/hapi-fhir, built into
 #        build/hapi-fhir, profile profiles/hapi-fhir.toml, FHIR base /fhir), REPEATS (1: each
 #        mode once; R > 1 runs the modes interleaved R times and reports the medians),
-#        CLIENTS ("1 2 4 8 16 32 64"), START_TIMEOUT (120 s; HAPI: 900 s)
+#        CLIENTS ("1 2 4 8 16 32 64"; "none" skips the clients part), START_TIMEOUT (120 s;
+#        HAPI: 900 s), PORT (the server's port; default a free one the kernel picks),
+#        FHIR_WRK_METADATA (1; HAPI: 0, see bench/fhir_wrk.lua)
+# Besides the server's CPU per request (vigil and every descendant), the table gives vigil's own
+# CPU per request and the run-time decisions (notifications) per request during the measured
+# window, from the audit trail: a notified syscall on the hot path shows up there.
 # Bounded: every server start waits at most 120 s, every wrk run lasts DURATION seconds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +51,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 case $APP in
     fhir-server)
         url=http://127.0.0.1:$port
@@ -63,8 +68,12 @@ case $APP in
         hapi_out=${HAPI_OUT:-$root/build/hapi-fhir}
         "$root/examples/hapi-fhir/build.sh" "$hapi_out" >/dev/null
         server=("$root/examples/hapi-fhir/run.sh" "$hapi_out" "$port")
-        profile=$root/profiles/hapi-fhir.toml
+        # hapi-fhir.toml's [landlock] names the image's paths: a layer adds this checkout's and the port.
+        "$root/examples/hapi-fhir/local-profile.sh" "$work/profile.toml" "$port" "$hapi_out"
+        profile=$work/profile.toml
         shipped=hapi-fhir.toml
+        # The 1.5 MB CapabilityStatement would dominate the CPU of the read mix (bench/fhir_wrk.lua).
+        export FHIR_WRK_METADATA=${FHIR_WRK_METADATA:-0}
         ready='Started [A-Za-z]+ in [0-9.]+ seconds'
         START_TIMEOUT=${START_TIMEOUT:-900} ;;
     *) echo "fhir_bench: APP is fhir-server or hapi, not '$APP'" >&2; exit 2 ;;
@@ -109,6 +118,13 @@ stop_server() {
     pid=
 }
 
+# own_cpu PID: user+system clock ticks of PID's own threads (vigil's, without the app's).
+own_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# audit_of MODE: the audit trail of a mode that writes one.
+audit_of() {
+    case $1 in enforce) echo "$work/audit.jsonl" ;; enforce-nolandlock) echo "$work/audit-nl.jsonl" ;; esac
+}
+
 # tree_cpu PID: user+system clock ticks of PID and all its descendants (threads included).
 descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 tree_cpu() {
@@ -142,8 +158,12 @@ for mode in "${run_list[@]}"; do
     seed
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$here/fhir_wrk.lua" "$url" >/dev/null
     cpu0=$(tree_cpu "$pid")
+    own0=$(own_cpu "$pid")
+    audit=$(audit_of "$mode")
+    lines0=$( [ -n "$audit" ] && [ -f "$audit" ] && wc -l <"$audit" || echo 0)
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$here/fhir_wrk.lua" "$url" >"$work/wrk-$mode.txt"
     cpu1=$(tree_cpu "$pid")
+    own1=$(own_cpu "$pid")
     rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk-$mode.txt")
     reqs=$(awk '/requests in/ {print $1}' "$work/wrk-$mode.txt")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk-$mode.txt")")
@@ -151,26 +171,47 @@ for mode in "${run_list[@]}"; do
     errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk-$mode.txt")
     [ -z "$errors" ] || echo "fhir_bench: $mode: $errors" >&2
     cpu_us=$(python3 -c "print(round(($cpu1 - $cpu0) * 1e6 / $(getconf CLK_TCK) / $reqs, 1))")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$rps" "$p50" "$p99" "$cpu_us" | tee -a "$results"
+    # vigil's own threads (not the app's), and the decisions the audit trail got meanwhile.
+    case $mode in
+        vigil|enforce*|learn*) vigil_us=$(python3 -c "print(round(($own1 - $own0) * 1e6 / $(getconf CLK_TCK) / $reqs, 1))") ;;
+        *) vigil_us=- ;;
+    esac
+    notified=-
+    if [ -n "$audit" ] && [ -f "$audit" ]; then
+        notified=$(tail -n +"$((lines0 + 1))" "$audit" | python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event") == "decision": n += 1
+    elif e.get("event") == "repeated": n += int(e.get("count", 1))
+print(round(n / float(sys.argv[1]), 3))' "$reqs")
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$rps" "$p50" "$p99" "$cpu_us" "$vigil_us" "$notified" | tee -a "$results"
     stop_server
 done
 
 echo
-echo "| mode | requests/s | p50 ms | p99 ms | server CPU µs/request | requests/s vs bare | p50 vs bare | p99 vs bare | CPU vs bare |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| mode | requests/s | p50 ms | p99 ms | server CPU µs/request | vigil's own CPU µs/request | decisions/request | requests/s vs bare | p50 vs bare | p99 vs bare | CPU vs bare |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 python3 - "$results" <<'EOF'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]).read().splitlines():
     r = line.split("\t")
-    runs.setdefault(r[0], []).append([float(v) for v in r[1:]])
+    runs.setdefault(r[0], []).append([float(v) if v != "-" else float("nan") for v in r[1:]])
 # Medians over the interleaved repeats (one value each when REPEATS=1).
-rows = [[m] + [statistics.median(col) for col in zip(*vals)] for m, vals in runs.items()]
+med = lambda col: float("nan") if any(v != v for v in col) else statistics.median(col)
+rows = [[m] + [med(col) for col in zip(*vals)] for m, vals in runs.items()]
 base = {r[0]: r for r in rows}.get("bare")
 for r in rows:
-    mode, rps, p50, p99, cpu = r[0], *r[1:]
-    ratio = lambda i, v: f"{v / float(base[i]):.2f}" if base else "-"
-    print(f"| {mode} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {cpu:.0f} | {ratio(1, rps)} | {ratio(2, p50)} | {ratio(3, p99)} | {ratio(4, cpu)} |")
+    mode, rps, p50, p99, cpu, own, dec = r[0], *r[1:]
+    ratio = lambda i, v: f"{v / float(base[i]):.3f}" if base else "-"
+    opt = lambda v, f: "-" if v != v else format(v, f)
+    print(f"| {mode} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {cpu:.0f} | {opt(own, '.1f')} | {opt(dec, '.3f')} | {ratio(1, rps)} | {ratio(2, p50)} | {ratio(3, p99)} | {ratio(4, cpu)} |")
 EOF
 cp "$results" "$out/fhir_wrk.tsv"
 # Figure 5.1: every syscall the server made, with counts, start-up vs ready (learn --exact --report).
@@ -188,6 +229,7 @@ if [ -f "$work/strace.txt" ]; then
     echo; echo "syscall counts: $out/fhir_syscalls.svg"
 fi
 
+[ "$CLIENTS" != none ] || { echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
 echo
 echo "## N concurrent FHIR clients (bench/fhir_clients.py, 5 sessions of 9 requests each)"
 : >"$work/clients.tsv"
