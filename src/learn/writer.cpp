@@ -377,19 +377,12 @@ ProfileDraft::Policy connect_policy(const Plan& p, bool landlock) {
                "[::ffff:127.0.0.0/104] for Java's dual-stack sockets)."};
     if (p.peers->ephemeral)
         c.notes.push_back("A loopback port in the kernel's ephemeral range was assigned at run time: the range.");
-    c.notes.push_back("vigil performs an allowed connect itself on a copy of the app's socket (no race),");
-    if (landlock)
-        c.notes.insert(c.notes.end(),
-                       {"or, without CAP_SYS_PTRACE (Docker's default), lets a matched TCP connect through:",
-                        "another app thread could then change the address after vigil's check, but the",
-                        "kernel still refuses every port outside landlock.connect_tcp, so the residual race",
-                        "of the address decision is bounded to those ports (a UDP socket's connect is let",
-                        "through alike, unbounded: Landlock has no UDP rules). Unix peers and sendto/sendmsg",
-                        "destinations are denied then (fail closed). fallback: without a listener the",
-                        "kernel's port rules decide."});
-    else
-        c.notes.insert(c.notes.end(), {"and denies it when it cannot copy the socket (fail closed).",
-                                       "fallback: without a listener any peer is allowed."});
+    c.notes.insert(c.notes.end(),
+                   {"vigil performs an allowed connect or send itself on a copy of the app's socket, or",
+                    "without CAP_SYS_PTRACE (Docker's default) on the IP socket it made for the app",
+                    "(socket custody): no race on the address. Unix peers are denied without a copy."});
+    if (landlock) c.notes.push_back("fallback: without a listener the kernel's port rules decide.");
+    else c.notes.push_back("fallback: without a listener any peer is allowed.");
     for (const auto& [entry, seen] : p.peers->entries) {
         std::string why = "seen: " + join(seen, 3);
         c.allow.push_back({entry, why});

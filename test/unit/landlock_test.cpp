@@ -286,7 +286,7 @@ TEST_CASE("learn: the same socket family gets its peers decided, loopback and ep
     CHECK(policy.find("\"[::ffff:127.0.0.0/104]:5432\",") != std::string::npos);
     CHECK(policy.find("\"10.1.2.3:443\",") != std::string::npos);
     CHECK(policy.find("\"127.0.0.0/8:" + std::to_string(lo) + "-" + std::to_string(hi) + "\",") != std::string::npos);
-    CHECK(policy.find("bounded to those ports") != std::string::npos);
+    CHECK(policy.find("(socket custody): no race on the address") != std::string::npos);
     CHECK(policy.find("otherwise = \"errno:ECONNREFUSED\"") != std::string::npos);
     // The ephemeral port makes connect_tcp unconfined (Landlock has no port ranges), said so.
     CHECK(text.find("\n# connect_tcp = [443, 5432, " + std::to_string(lo + 7) + "]") != std::string::npos);
