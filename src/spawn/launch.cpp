@@ -100,6 +100,24 @@ Profile with_custody_rules(const Profile& profile) {
     return p;
 }
 
+// SCTP names peers without connect or a send's destination (setsockopt SCTP_SOCKOPT_CONNECTX,
+// SCTP_SOCKOPT_BINDX), which no allow-list can decide: where a profile decides peers, SCTP
+// sockets are refused. A rule of the profile itself (deny wins over any allow), so that
+// explain and the audit say so too.
+void refuse_sctp_with_peer_lists(Profile& profile) {
+    if (!profile.has_seccomp) return;
+    bool lists = false;
+    for (const auto& [name, policy] : profile.notify)
+        lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
+    if (!lists) return;
+    SyscallRule r;
+    r.syscall = "socket";
+    r.action = Action{ActionKind::Errno, EPROTONOSUPPORT};
+    r.conditions.push_back(ArgCondition{2, CmpOp::MaskedEq, IPPROTO_SCTP, 0xffffffffULL, "arg2 == IPPROTO_SCTP"});
+    r.where = SourcePos{"an address allow-list refuses SCTP (peers named through setsockopt)", 0, 0};
+    profile.rules.push_back(std::move(r));
+}
+
 void say_custody(const Profile& profile) {
     if (!profile.socket_custody) return;
     log::info("egress: vigil lacks CAP_SYS_PTRACE and cannot copy the app's sockets, so it makes the "
@@ -114,6 +132,7 @@ void plan_profile(LaunchPlan& plan, Profile& profile, bool complain, const std::
                   const std::string& audit_format) {
     complain = complain || profile.complain;
     plan.process = profile.process;
+    refuse_sctp_with_peer_lists(profile);
     profile.socket_custody = needs_socket_custody(profile);
     if (profile.has_seccomp) {
         plan.filter = profile.socket_custody

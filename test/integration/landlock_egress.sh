@@ -72,6 +72,20 @@ for p in plain bounded; do
         'makes the app.s IP sockets itself.*cap-add SYS_PTRACE' "$T/$p.err"
 done
 
+# SCTP names peers through setsockopt (SCTP_SOCKOPT_CONNECTX), which no allow-list decides:
+# refused wherever peers are decided, with and without the copy.
+cat > "$T/sctp.py" <<'PY'
+import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132); print("sctp made")
+except OSError as e:
+    print("sctp", e.errno)
+PY
+docker "$VIGIL" run -p "$T/plain.toml" -- /usr/bin/python3 "$T/sctp.py" > "$T/sctp.out" 2>&1
+expect_grep "an SCTP socket is refused where peers are decided (custody)" '^sctp 93$' "$T/sctp.out"
+"$VIGIL" run -p "$T/plain.toml" -- /usr/bin/python3 "$T/sctp.py" > "$T/sctp-root.out" 2>&1
+expect_grep "an SCTP socket is refused where peers are decided (copies)" '^sctp 93$' "$T/sctp-root.out"
+
 # A unix peer of the allow-list: vigil makes no unix sockets, so without the copy it is refused.
 unix_server "$T/peer.sock"
 cat > "$T/unix.py" <<'PY'
