@@ -64,8 +64,9 @@ std::optional<Deny> socket_problem(const NotifyPolicy& p, const SocketFacts& s) 
             Deny d = deny(p, s.custody_miss
                                  ? std::string("allowed, but the socket is not one vigil made for the app "
                                                "(accepted, inherited, or let go of once connected or idle): "
-                                               "without CAP_SYS_PTRACE vigil cannot copy it to perform the call, "
-                                               "and it never lets the call through on a racy read")
+                                               "and vigil cannot copy it to perform the call (pidfd_getfd: " +
+                                               std::string(strerrorname_np(s.error) ?: "?") +
+                                               "), and it never lets the call through on a racy read")
                                  : "allowed, but vigil cannot copy the app's socket to perform the call "
                                    "itself (pidfd_getfd: " + std::string(strerrorname_np(s.error) ?: "?") +
                                    "), and it never lets the call through on a racy read");

@@ -390,15 +390,14 @@ void NotifySession::Impl::copy_socket(const Notification& n, pid_t pid, int app_
             return;
         }
         int fd = custody.copy(static_cast<uint64_t>(ino));
-        if (fd < 0) {
-            s.copy = SocketFacts::Copy::Refused;
-            s.custody_miss = true;
-            s.error = ENOENT;
+        if (fd >= 0) {
+            s.inode = static_cast<uint64_t>(ino);
+            describe_copy(fd, s, sock_fd);
             return;
         }
-        s.inode = static_cast<uint64_t>(ino);
-        describe_copy(fd, s, sock_fd);
-        return;
+        // Not one vigil made (a unix socket, an accepted one): a copy may still work (the app
+        // under vigil's own uid), else the call is refused.
+        s.custody_miss = true;
     }
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
