@@ -37,7 +37,6 @@ public:
     // The same for one socket (after vigil connected it).
     void settle(uint64_t ino);
     void clear();
-    size_t size() const { return held_.size(); }
 
 private:
     struct Held {

@@ -61,15 +61,12 @@ std::optional<Deny> socket_problem(const NotifyPolicy& p, const SocketFacts& s) 
         case SocketFacts::Copy::NoSuchFd:
             return deny_errno(s.error, "no such socket in the caller");
         case SocketFacts::Copy::Refused: {
-            Deny d = deny(p, s.custody_miss
-                                 ? std::string("allowed, but the socket is not one vigil made for the app "
-                                               "(accepted, inherited, or let go of once connected or idle): "
-                                               "and vigil cannot copy it to perform the call (pidfd_getfd: " +
-                                               std::string(strerrorname_np(s.error) ?: "?") +
-                                               "), and it never lets the call through on a racy read")
-                                 : "allowed, but vigil cannot copy the app's socket to perform the call "
-                                   "itself (pidfd_getfd: " + std::string(strerrorname_np(s.error) ?: "?") +
-                                   "), and it never lets the call through on a racy read");
+            std::string which = s.custody_miss ? "the socket is not one vigil made for the app (accepted, "
+                                                 "inherited, or let go of once connected or idle), and "
+                                               : "";
+            Deny d = deny(p, "allowed, but " + which + "vigil cannot copy the app's socket to perform the "
+                             "call itself (pidfd_getfd: " + std::string(strerrorname_np(s.error) ?: "?") +
+                             "), and it never lets the call through on a racy read");
             d.copy_refused = true;
             return d;
         }

@@ -228,6 +228,14 @@ long as_target(pid_t tid, F f) {
     return r;
 }
 
+// F as vigil first, and as the target only when vigil's own ids are refused (/proc/PID/fd and
+// /proc/PID/ns of an app under another uid).
+template <class F>
+long as_target_if_refused(pid_t tid, F f) {
+    long r = f();
+    return r == -EACCES || r == -EPERM ? as_target(tid, f) : r;
+}
+
 int open_mem_as_target(pid_t tid, int flags) {
     std::string path = proc_path(tid, "mem");
     return static_cast<int>(as_target(tid, [&]() -> long {
@@ -399,8 +407,7 @@ int64_t socket_inode(pid_t pid, int fd) {
         ssize_t n = readlink(path.c_str(), target, sizeof target);
         return n < 0 ? -errno : n;
     };
-    long n = link();
-    if (n == -EACCES || n == -EPERM) n = as_target(pid, link);
+    long n = as_target_if_refused(pid, link);
     if (n < 0) return n;
     std::string_view t(target, static_cast<size_t>(n));
     if (!t.starts_with("socket:[") || !t.ends_with("]")) return 0;
@@ -409,13 +416,16 @@ int64_t socket_inode(pid_t pid, int fd) {
 }
 
 bool same_net_namespace(pid_t pid) {
-    struct stat own {}, theirs {};
-    if (stat("/proc/self/ns/net", &own) != 0) return false;
+    // vigil never changes its own network namespace: read once.
+    static const std::optional<struct stat> own = []() -> std::optional<struct stat> {
+        struct stat st {};
+        if (stat("/proc/self/ns/net", &st) != 0) return std::nullopt;
+        return st;
+    }();
+    struct stat theirs {};
     std::string path = proc_path(pid, "ns/net");
-    auto look = [&]() -> long { return stat(path.c_str(), &theirs) == 0 ? 0 : -errno; };
-    long r = look();
-    if (r == -EACCES || r == -EPERM) r = as_target(pid, look);
-    return r == 0 && own.st_ino == theirs.st_ino && own.st_dev == theirs.st_dev;
+    long r = as_target_if_refused(pid, [&]() -> long { return stat(path.c_str(), &theirs) == 0 ? 0 : -errno; });
+    return own && r == 0 && own->st_ino == theirs.st_ino && own->st_dev == theirs.st_dev;
 }
 
 int copy_caller_fd(int pidfd, int target_fd) {

@@ -42,15 +42,19 @@ SpawnResult spawn_confined(const SpawnOptions& options) {
     }
 }
 
+// Whether some notify policy of PROFILE has an allow-list of this kind (paths, peers).
+bool has_allow_list(const Profile& profile, AllowListKind kind) {
+    for (const auto& [name, policy] : profile.notify)
+        if (!policy.allow.empty() && allow_list_kind(name) == kind) return true;
+    return false;
+}
+
 // A path allow-list match is read from the app's memory, which another thread can change after
 // the check: notify may let it through only when the kernel (Landlock) confines the same family
 // to the files the globs name. The rules are computed here, before the app exists, and the
 // policies learn whether they are covered before the notify engine sees them.
 void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
-    bool any = false;
-    for (const auto& [name, policy] : profile.notify)
-        any = any || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Path);
-    if (!any) return;
+    if (!has_allow_list(profile, AllowListKind::Path)) return;
     AllowListCoverage cover = landlock_rules_for_allow_lists(profile, landlock_abi());
     for (const auto& p : cover.problems)
         log::warn("landlock: {}; matches of the path allow-lists are denied", p);
@@ -73,11 +77,7 @@ void cover_path_allow_lists(Profile& profile, LaunchPlan& plan) {
 // notify rules: the profile's own rules, which evaluate() reads, keep saying what the profile
 // decides for each socket() call.
 bool needs_socket_custody(const Profile& profile) {
-    if (!profile.has_seccomp) return false;
-    bool lists = false;
-    for (const auto& [name, policy] : profile.notify)
-        lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
-    if (!lists) return false;
+    if (!profile.has_seccomp || !has_allow_list(profile, AllowListKind::Address)) return false;
     // A runtime's filter may refuse pidfd_getfd even with the capability: EBADF says the call
     // itself is there (the fd -1 is bad), anything else that it is not.
     errno = 0;
@@ -105,11 +105,7 @@ Profile with_custody_rules(const Profile& profile) {
 // sockets are refused. A rule of the profile itself (deny wins over any allow), so that
 // explain and the audit say so too.
 void refuse_sctp_with_peer_lists(Profile& profile) {
-    if (!profile.has_seccomp) return;
-    bool lists = false;
-    for (const auto& [name, policy] : profile.notify)
-        lists = lists || (!policy.allow.empty() && allow_list_kind(name) == AllowListKind::Address);
-    if (!lists) return;
+    if (!profile.has_seccomp || !has_allow_list(profile, AllowListKind::Address)) return;
     SyscallRule r;
     r.syscall = "socket";
     r.action = Action{ActionKind::Errno, EPROTONOSUPPORT};
