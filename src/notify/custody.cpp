@@ -9,31 +9,32 @@
 
 namespace vigil {
 
+void SocketCustody::touch(Held& h, Clock::time_point now) {
+    h.used = now;
+    lru_.splice(lru_.end(), lru_, h.in_lru);
+}
+
 uint64_t SocketCustody::adopt(int fd, Clock::time_point now) {
     struct stat st {};
     if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
         close(fd);
         return 0;
     }
-    if (held_.size() >= capacity_) sweep(now);
-    while (held_.size() >= capacity_) {
-        auto oldest = held_.begin();
-        for (auto it = held_.begin(); it != held_.end(); ++it)
-            if (it->second.used < oldest->second.used) oldest = it;
-        release(oldest->first);
+    if (auto it = held_.find(st.st_ino); it != held_.end()) {
+        close(fd);  // an inode is never reused while vigil holds the socket: a second fd of it
+        touch(it->second, now);
+        return st.st_ino;
     }
-    auto [it, fresh] = held_.try_emplace(st.st_ino, Held{fd, now});
-    if (!fresh) {  // an inode is never reused while vigil holds the socket: a second fd of it
-        close(fd);
-        it->second.used = now;
-    }
+    while (held_.size() >= capacity_) release(lru_.front());
+    lru_.push_back(st.st_ino);
+    held_.emplace(st.st_ino, Held{fd, now, std::prev(lru_.end())});
     return st.st_ino;
 }
 
 int SocketCustody::copy(uint64_t ino, Clock::time_point now) {
     auto it = held_.find(ino);
     if (it == held_.end()) return -1;
-    it->second.used = now;
+    touch(it->second, now);
     return fcntl(it->second.fd, F_DUPFD_CLOEXEC, 0);
 }
 
@@ -41,6 +42,7 @@ void SocketCustody::release(uint64_t ino) {
     auto it = held_.find(ino);
     if (it == held_.end()) return;
     close(it->second.fd);
+    lru_.erase(it->second.in_lru);
     held_.erase(it);
 }
 
@@ -62,13 +64,10 @@ bool settled(int fd) {
 }  // namespace
 
 void SocketCustody::sweep(Clock::time_point now) {
-    for (auto it = held_.begin(); it != held_.end();) {
-        if (now - it->second.used > idle_ || settled(it->second.fd)) {
-            close(it->second.fd);
-            it = held_.erase(it);
-        } else {
-            ++it;
-        }
+    for (auto at = lru_.begin(); at != lru_.end();) {
+        uint64_t ino = *at++;  // release() erases this list node
+        const Held& h = held_.at(ino);
+        if (now - h.used > idle_ || settled(h.fd)) release(ino);
     }
 }
 
@@ -80,6 +79,7 @@ void SocketCustody::settle(uint64_t ino) {
 void SocketCustody::clear() {
     for (auto& [ino, h] : held_) close(h.fd);
     held_.clear();
+    lru_.clear();
 }
 
 }  // namespace vigil

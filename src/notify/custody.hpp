@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <map>
 
 namespace vigil {
@@ -42,10 +43,13 @@ private:
     struct Held {
         int fd;
         Clock::time_point used;
+        std::list<uint64_t>::iterator in_lru;
     };
+    void touch(Held& h, Clock::time_point now);
     size_t capacity_;
     Clock::duration idle_;
     std::map<uint64_t, Held> held_;
+    std::list<uint64_t> lru_;  // inodes, least recently used first: eviction and expiry in order
 };
 
 }  // namespace vigil
