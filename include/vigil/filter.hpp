@@ -40,10 +40,8 @@ Verdict evaluate(const Profile& profile, int syscall_nr, const uint64_t args[6])
 bool rule_matches(const SyscallRule& rule, const uint64_t args[6]);
 
 // Precedence between rules for one syscall: deny wins. When one call matches two rules with
-// different actions, the stricter action applies, in the kernel's order for stacked filters:
-// kill-process, kill-thread, trap, errno (smaller number first), notify, log, allow. The
-// compiled filter and evaluate() both decide so.
-bool is_stricter(const Action& a, const Action& b);
+// different actions, the stricter action applies (is_stricter, vigil/profile.hpp). The compiled
+// filter and evaluate() both decide so.
 // Whether some call matches both A and B (same syscall, every argument condition compatible).
 bool can_both_match(const SyscallRule& a, const SyscallRule& b);
 struct RuleOverlap {

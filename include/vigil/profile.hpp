@@ -28,6 +28,10 @@ struct Action {
     std::string str() const;  // "allow", "errno:EPERM", "kill-process", ...
     bool operator==(const Action&) const = default;
 };
+// Whether A wins over B where one call matches rules with both: the kernel's order for stacked
+// filters, kill-process, kill-thread, trap, errno (smaller number first), notify, log, allow.
+// Deny wins; the profile loader, the compiled filter and evaluate() all decide so.
+bool is_stricter(const Action& a, const Action& b);
 
 enum class CmpOp { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
 

@@ -36,6 +36,14 @@ std::string condition_str(const ArgCondition& c);
 // profiles spell it: "arg0 == AF_INET", "arg0 & CLONE_NEWNS|CLONE_NEWUSER == 0".
 std::string condition_text(std::string_view syscall, const ArgCondition& c);
 
+// WHEN (ANDed conditions of one rule for SYSCALL) as alternative condition lists (ORed) that
+// decide on the low 32 bits wherever the kernel reads only those. ALLOWS: the rule's action is
+// allow/log; DEFAULT_ALLOWS: so is the profile's default. Unaffected rules come back as is.
+// Used by the profile loader and by import-oci. Implemented in src/profile/widths.cpp.
+std::vector<std::vector<ArgCondition>> expand_for_width(const std::string& syscall,
+                                                        const std::vector<ArgCondition>& when, bool allows,
+                                                        bool default_allows);
+
 // ---- writing profiles: the one writer of `vigil learn` and `vigil import-oci` ----------------
 //
 // A draft says what the profile holds; write_profile_text lays it out (header comments,

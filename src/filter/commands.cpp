@@ -125,12 +125,6 @@ int syscall_from_text(const std::string& text) {
     throw Error("explain: '" + text + "' is not an x86_64 system call" + did_you_mean(text, all_syscall_names()));
 }
 
-std::string conditions_text(const SyscallRule& rule) {
-    std::string out;
-    for (const auto& c : rule.conditions) out += (out.empty() ? " when " : " and ") + c.text;
-    return out;
-}
-
 // One rule as explain reports it.
 nlohmann::json rule_json(const SyscallRule& r) {
     nlohmann::json when = nlohmann::json::array();

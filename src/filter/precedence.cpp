@@ -116,10 +116,6 @@ bool can_both_match(const SyscallRule& a, const SyscallRule& b) {
     return true;
 }
 
-bool is_stricter(const Action& a, const Action& b) {
-    return strictness(filter_detail::action_value(a)) < strictness(filter_detail::action_value(b));
-}
-
 std::vector<RuleOverlap> overlapping_rules(const Profile& profile) {
     std::vector<RuleOverlap> out;
     const auto& rules = profile.rules;

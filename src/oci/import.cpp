@@ -16,7 +16,6 @@
 #include "vigil/oci.hpp"
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
-#include "widths.hpp"
 
 namespace vigil {
 

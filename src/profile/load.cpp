@@ -13,10 +13,9 @@
 #include <set>
 #include <sstream>
 
-#include "../oci/widths.hpp"  // expand_for_width, shared with import-oci
 #include "sections.hpp"
 #include "vigil/error.hpp"
-#include "vigil/filter.hpp"  // is_stricter: the deny-wins order
+#include "vigil/profile_parse.hpp"  // expand_for_width, shared with import-oci
 #include "vigil/syscalls.hpp"
 
 namespace vigil {

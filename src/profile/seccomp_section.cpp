@@ -9,7 +9,6 @@
 #include <set>
 
 #include "sections.hpp"
-#include "vigil/filter.hpp"  // is_stricter: the deny-wins order
 #include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 

@@ -58,6 +58,29 @@ std::string Action::str() const {
 }
 
 namespace {
+// The kernel's order for stacked filters, strictest first; among errno actions the smaller
+// value wins (the kernel compares SECCOMP_RET_ERRNO|errno as numbers).
+int action_rank(ActionKind k) {
+    switch (k) {
+        case ActionKind::KillProcess: return 0;
+        case ActionKind::KillThread: return 1;
+        case ActionKind::Trap: return 2;
+        case ActionKind::Errno: return 3;
+        case ActionKind::Notify: return 4;
+        case ActionKind::Log: return 5;
+        case ActionKind::Allow: return 6;
+    }
+    return 6;
+}
+}  // namespace
+
+bool is_stricter(const Action& a, const Action& b) {
+    int ra = action_rank(a.kind), rb = action_rank(b.kind);
+    if (ra != rb) return ra < rb;
+    return a.kind == ActionKind::Errno && a.errno_value < b.errno_value;
+}
+
+namespace {
 
 const std::vector<std::string>& action_words() {
     static const std::vector<std::string> words = {

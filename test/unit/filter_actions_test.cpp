@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <string>
+#include <vector>
 
 #include "../../src/filter/internal.hpp"
 #include "filter_support.hpp"
@@ -213,4 +214,20 @@ TEST_CASE("without a listener notify becomes the policy's fallback") {
 TEST_CASE("a profile libseccomp cannot express is an error naming the rule") {
     auto prof = profile_with(allow(), {rule("read", err(EPERM), {cond(0, CmpOp::Ge, 3), cond(0, CmpOp::Le, 9)})});
     CHECK_THROWS_WITH(compile_filter(prof), doctest::Contains("test.toml:1:1: rule for read: arg0 is compared twice"));
+}
+
+// The profile's deny-wins order (is_stricter, used by the loader before any filter exists) is
+// the kernel's: a smaller SECCOMP_RET value, compared signed, wins between stacked filters.
+TEST_CASE("is_stricter orders actions as the kernel orders their return values") {
+    const std::vector<Action> all = {
+        {ActionKind::KillProcess}, {ActionKind::KillThread}, {ActionKind::Trap},
+        {ActionKind::Errno, 1},    {ActionKind::Errno, 13},  {ActionKind::Errno, 4095},
+        {ActionKind::Notify},      {ActionKind::Log},        {ActionKind::Allow}};
+    for (const auto& a : all)
+        for (const auto& b : all) {
+            auto kernel = [](const Action& x) { return static_cast<int32_t>(filter_detail::action_value(x)); };
+            CAPTURE(a.str());
+            CAPTURE(b.str());
+            CHECK(is_stricter(a, b) == (kernel(a) < kernel(b)));
+        }
 }

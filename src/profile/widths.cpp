@@ -1,9 +1,8 @@
 // Tests on 32-bit syscall arguments, rewritten to decide on what the kernel reads.
-#include "widths.hpp"
+#include "vigil/profile_parse.hpp"
 
 #include <algorithm>
 
-#include "vigil/profile_parse.hpp"
 #include "vigil/syscalls.hpp"
 
 namespace vigil {

@@ -1,7 +1,7 @@
 // The 32-bit rewrite of imported argument tests: exactly the values the kernel would see.
 #include <doctest/doctest.h>
 
-#include "../../src/oci/widths.hpp"
+#include "vigil/profile_parse.hpp"
 #include "filter_support.hpp"
 
 using namespace vigil;
