@@ -44,6 +44,11 @@ std::vector<std::vector<ArgCondition>> expand_for_width(const std::string& sysca
                                                         const std::vector<ArgCondition>& when, bool allows,
                                                         bool default_allows);
 
+// Every low-32-bit value of argument INDEX except VALUES, as masked-equality tests ("argN &
+// MASK == V", ORed) that ignore the upper half: a rule set with no overlap for runtimes that
+// do not apply deny wins (import/export of OCI profiles).
+std::vector<ArgCondition> low32_complement(unsigned index, std::vector<uint64_t> values);
+
 // ---- writing profiles: the one writer of `vigil learn` and `vigil import-oci` ----------------
 //
 // A draft says what the profile holds; write_profile_text lays it out (header comments,

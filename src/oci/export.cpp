@@ -3,12 +3,15 @@
 #include "vigil/log.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "../filter/internal.hpp"
 #include "vigil/error.hpp"
 #include "vigil/filter.hpp"
 #include "vigil/oci.hpp"
+#include "vigil/profile_parse.hpp"
+#include "vigil/syscalls.hpp"
 
 namespace vigil {
 
@@ -56,6 +59,45 @@ json arg(const ArgCondition& c) {
             {"op", oci_op(c.op)}};
 }
 
+// A syscall's unconditional rule carved out by stricter rules that each test one 32-bit argument
+// for one value (the shipped ioctl allow minus TIOCSTI and TIOCLINUX). libseccomp lets an
+// unconditional rule win over conditional ones, so exported as is the carve-out would be lost;
+// instead the unconditional rule is given only the other values (masked-equality blocks, the
+// upper half ignored as the kernel ignores it), and no rule overlaps another.
+// Returns the carved unconditional rules with the tests that replace their "always".
+std::map<const SyscallRule*, std::vector<ArgCondition>> carve_outs(const Profile& profile,
+                                                                   const FilterOptions& options) {
+    std::map<std::string, std::vector<const SyscallRule*>> by_name;
+    for (const auto& rule : profile.rules) by_name[rule.syscall].push_back(&rule);
+    std::map<const SyscallRule*, std::vector<ArgCondition>> out;
+    for (const auto& [name, rules] : by_name) {
+        const SyscallRule* base = nullptr;
+        for (const SyscallRule* r : rules)
+            if (r->conditions.empty()) base = base ? nullptr : r;  // exactly one unconditional rule
+        if (!base || rules.size() < 2) continue;
+        Action base_action = effective_action(base->action, name, profile, options);
+        std::vector<uint64_t> values;
+        std::optional<unsigned> index;
+        bool carves = true;
+        for (const SyscallRule* r : rules) {
+            if (r == base) continue;
+            const ArgCondition* c = r->conditions.size() == 1 ? &r->conditions[0] : nullptr;
+            bool one_value = c && arg_is_32bit(name, c->index) &&
+                             ((c->op == CmpOp::MaskedEq && c->mask == 0xffffffffull) ||
+                              (c->op == CmpOp::Eq && c->value <= 0xffffffffull));
+            if (!one_value || (index && *index != c->index) ||
+                !is_stricter(effective_action(r->action, name, profile, options), base_action)) {
+                carves = false;
+                break;
+            }
+            index = c->index;
+            values.push_back(c->value & 0xffffffffull);
+        }
+        if (carves) out[base] = low32_complement(*index, values);
+    }
+    return out;
+}
+
 }  // namespace
 
 json profile_to_oci(const Profile& profile) {
@@ -67,9 +109,18 @@ json profile_to_oci(const Profile& profile) {
     std::map<uint32_t, std::set<std::string>> unconditional;  // action value -> names
     json conditional = json::array();
     bool had_notify = false;
+    const auto carved = carve_outs(profile, no_listener);
     for (const auto& rule : profile.rules) {
         had_notify |= rule.action.kind == ActionKind::Notify;
         Action a = effective_action(rule.action, rule.syscall, profile, no_listener);
+        if (auto it = carved.find(&rule); it != carved.end()) {
+            for (const auto& block : it->second) {
+                json e = entry({rule.syscall}, a);
+                e["args"] = json::array({arg(block)});
+                conditional.push_back(std::move(e));
+            }
+            continue;
+        }
         if (rule.conditions.empty()) {
             unconditional[action_value(a)].insert(rule.syscall);
             continue;
@@ -107,7 +158,7 @@ json profile_to_oci(const Profile& profile) {
     // OCI runtimes give these rules to libseccomp, which resolves overlaps its own way (an
     // unconditional rule wins, then lower-numbered arguments): deny wins is vigil's own.
     for (const auto& o : overlapping_rules(profile))
-        log::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
+        if (!carved.count(o.looser)) log::warn("{}: the {} rule for {} overlaps the {} rule at {}: OCI runtimes do not apply "
                      "deny wins, so where both match the exported profile may give {}",
                      o.looser->where.str(), o.looser->action.str(), o.looser->syscall,
                      o.stricter->action.str(), o.stricter->where.str(), o.looser->action.str());

@@ -66,6 +66,22 @@ std::vector<ArgCondition> width_safe(const std::string& syscall, const ArgCondit
 
 }  // namespace
 
+std::vector<ArgCondition> low32_complement(unsigned index, std::vector<uint64_t> values) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<ArgCondition> out;
+    uint64_t lo = 0;
+    for (uint64_t v : values) {
+        if (v > kLow32) continue;
+        auto gap = blocks(index, lo, v, kLow32);
+        out.insert(out.end(), gap.begin(), gap.end());
+        lo = v + 1;
+    }
+    auto rest = blocks(index, lo, kLow32 + 1, kLow32);
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
+}
+
 std::vector<std::vector<ArgCondition>> expand_for_width(const std::string& syscall,
                                                         const std::vector<ArgCondition>& when, bool allows,
                                                         bool default_allows) {

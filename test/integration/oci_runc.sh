@@ -81,3 +81,22 @@ set +e
 out=$(in_runc x32 39); rc=$?
 set -e
 expect "runc: x32 syscall kills (only SCMP_ARCH_X86_64 listed)" "159:" "$rc:$out"
+
+# The shipped default profile: ioctl is allowed except TIOCSTI and TIOCLINUX (deny wins in
+# vigil). libseccomp lets an unconditional rule win, so the export must give the allow only to
+# the other requests; the kernel reads the request as 32 bits, so setting the upper half must
+# not reach TIOCSTI either. stdin is /dev/null: an allowed terminal ioctl fails with ENOTTY.
+"$VIGIL" compile "$SRC/profiles/default.toml" --format oci -o "$T/default.json" 2>"$T/default.err"
+if grep -q "overlaps" "$T/default.err"; then fail "the export still warns of an overlap: $(cat "$T/default.err")"; fi
+python3 - "$T/bundle/config.json" "$T/default.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = json.load(open(sys.argv[2]))
+json.dump(c, open(sys.argv[1], "w"))
+PY
+expect "runc, default.toml: TIOCSTI refused" "ret=-1 errno=1" "$(in_runc call 16 0 0x5412 0)"
+expect "runc, default.toml: TIOCSTI with the upper half set refused" "ret=-1 errno=1" "$(in_runc call 16 0 0x100005412 0)"
+expect "runc, default.toml: TIOCLINUX refused" "ret=-1 errno=1" "$(in_runc call 16 0 0x541c 0)"
+expect "runc, default.toml: TCGETS allowed (ENOTTY on /dev/null)" "ret=-1 errno=25" "$(in_runc call 16 0 0x5401 0)"
+expect "runc, default.toml: TIOCGWINSZ (TIOCSTI+1) allowed" "ret=-1 errno=25" "$(in_runc call 16 0 0x5413 0)"
+expect "runc, default.toml: request 0xffffffff allowed" "ret=-1 errno=25" "$(in_runc call 16 0 0xffffffff 0)"

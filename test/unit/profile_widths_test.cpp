@@ -1,6 +1,8 @@
 // The 32-bit rewrite of imported argument tests: exactly the values the kernel would see.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "vigil/profile_parse.hpp"
 #include "filter_support.hpp"
 
@@ -65,4 +67,28 @@ TEST_CASE("safe tests and 64-bit arguments stay as written") {
     auto wide = expand_for_width("mmap", {cond(1, CmpOp::Gt, 4096)}, true, false);  // size_t length
     REQUIRE(wide.size() == 1);
     CHECK(wide[0] == std::vector<ArgCondition>{cond(1, CmpOp::Gt, 4096)});
+}
+
+// The OCI export's carve-out: every low-32-bit value but the excluded ones, each matched by
+// exactly one block (no overlap for libseccomp to resolve), whatever the upper half holds.
+TEST_CASE("low32_complement covers every other value exactly once") {
+    const std::vector<uint64_t> excluded = {0x5412, 0x541c, 0, 0xffffffff, 0x5412};
+    auto blocks = low32_complement(1, excluded);
+    CHECK(blocks.size() < 128);
+    std::vector<uint64_t> samples(std::begin(kSamples), std::end(kSamples));
+    for (uint64_t v : {0x5411ull, 0x5412ull, 0x5413ull, 0x541bull, 0x541cull, 0x541dull, 0x100005412ull})
+        samples.push_back(v);
+    for (uint64_t upper : {0ull, 1ull << 32, 0xdead00000000ull})
+        for (uint64_t s : samples) {
+            uint64_t a = (s & 0xffffffff) | upper;
+            int hits = 0;
+            for (const auto& b : blocks) {
+                CHECK(b.index == 1);
+                CHECK(b.op == CmpOp::MaskedEq);
+                hits += holds(b, a);
+            }
+            bool out = std::count(excluded.begin(), excluded.end(), a & 0xffffffff) > 0;
+            CAPTURE(a);
+            CHECK(hits == (out ? 0 : 1));
+        }
 }
