@@ -56,4 +56,9 @@ std::optional<int> parse_signal(std::string_view s);
 // "SIGTERM", "SIGRTMIN+3", or the number for a signal without a name.
 std::string signal_name(int sig);
 
+// The whole of a small file, /proc's above all (up to LIMIT bytes; "" when it cannot be
+// opened). Plain open/read with O_NOFOLLOW: it runs on the notification path, where iostreams
+// cost more than the read itself.
+std::string read_small_file(const char* path, size_t limit = 65536);
+
 }  // namespace vigil::text

@@ -147,23 +147,6 @@ int Listener::add_fd(uint64_t id, int src_fd, uint32_t flags, uint32_t fd_flags,
 
 namespace {
 
-// The whole of a small /proc file (up to 64 KiB; "" when unreadable). Plain open/read: this
-// runs on the notification path, where iostreams cost more than the read itself.
-std::string read_small_file(const char* path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return {};
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || out.size() + static_cast<size_t>(n) > 65536) break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return out;
-}
-
 std::string proc_path(pid_t pid, const char* leaf) {
     char buf[64];
     snprintf(buf, sizeof buf, "/proc/%d/%s", static_cast<int>(pid), leaf);
@@ -172,7 +155,7 @@ std::string proc_path(pid_t pid, const char* leaf) {
 
 // "Name:\tvalue..." line of /proc/PID/status, without the key ("" when absent).
 std::string status_field(pid_t pid, const std::string& key) {
-    std::string status = read_small_file(proc_path(pid, "status").c_str());
+    std::string status = text::read_small_file(proc_path(pid, "status").c_str());
     std::string want = key + ":";
     for (size_t at = 0; at < status.size();) {
         size_t end = status.find('\n', at);
@@ -387,7 +370,7 @@ pid_t ThreadGroups::of(pid_t tid) {
 std::string thread_name(pid_t pid, pid_t tid) {
     char path[80];
     snprintf(path, sizeof path, "/proc/%d/task/%d/comm", static_cast<int>(pid), static_cast<int>(tid));
-    std::string s = read_small_file(path);
+    std::string s = text::read_small_file(path);
     if (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
 }

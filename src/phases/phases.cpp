@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include <re2/re2.h>
@@ -32,13 +31,6 @@ std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
     o.set_log_errors(false);  // the error goes into vigil's own message instead
     o.set_max_mem(kRegexMaxMem);
     return std::make_unique<re2::RE2>(pattern, o);
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -71,8 +63,10 @@ bool proc_net_tcp_listening(std::string_view contents, int port) {
 
 bool tcp_port_listening(pid_t pid, int port) {
     std::string base = "/proc/" + std::to_string(pid) + "/net/";
-    return proc_net_tcp_listening(slurp(base + "tcp"), port) ||
-           proc_net_tcp_listening(slurp(base + "tcp6"), port);
+    // Up to 64 MiB: one line per socket, and a busy server has many.
+    constexpr size_t kLimit = 64u << 20;
+    return proc_net_tcp_listening(text::read_small_file((base + "tcp").c_str(), kLimit), port) ||
+           proc_net_tcp_listening(text::read_small_file((base + "tcp6").c_str(), kLimit), port);
 }
 
 LoopbackUrl parse_loopback_url(const std::string& url) {

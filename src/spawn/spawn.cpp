@@ -17,8 +17,11 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,12 +30,14 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
 
 #include "vigil/error.hpp"
 #include "vigil/landlock.hpp"
+#include "vigil/text.hpp"
 
 extern char** environ;
 
@@ -122,11 +127,13 @@ namespace {
 
 // ---- what the child is handed -------------------------------------------------------------
 
-enum class Step : int { None, Setsid, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Landlock, Seccomp, PassListener, Dup, Exec };
+enum class Step : int { None, Setsid, Setpgid, Notty, Privileges, Pdeathsig, Sigmask, NoNewPrivs, Landlock, Seccomp, PassListener, Dup, Exec };
 
 const char* step_name(Step s) {
     switch (s) {
         case Step::Setsid: return "setsid";
+        case Step::Setpgid: return "setpgid";
+        case Step::Notty: return "giving up the controlling terminal (TIOCNOTTY)";
         case Step::Privileges: return "dropping privileges";
         case Step::Pdeathsig: return "prctl(PR_SET_PDEATHSIG)";
         case Step::Sigmask: return "sigprocmask";
@@ -159,6 +166,10 @@ struct ChildPlan {
     const PreparedPrivileges* privileges = nullptr;
     bool no_new_privs = false;
     int landlock_fd = -1;
+    // vigil's controlling terminal as one of fds 0-2, which the child gives up; -1 for none.
+    // own_session: vigil could not tell, so the child leaves the session instead.
+    int ctty_fd = -1;
+    bool own_session = false;
     pid_t parent = 0;
     int report_fd = -1;
     int out_w = -1, err_w = -1;
@@ -233,14 +244,23 @@ int child_load_seccomp(const ChildPlan& c, int* refused_err) {
 }
 
 [[noreturn]] void child_main(const ChildPlan& c) {
-    // Own session (and so own process group, for group forwarding), without a controlling
-    // terminal: the app must not be able to type into the terminal vigil was started on
-    // (TIOCSTI and TIOCLINUX need it to be the caller's controlling terminal) nor take it over
-    // (TIOCSCTTY on a terminal that is another session's needs CAP_SYS_ADMIN). The terminal's
-    // signals (Ctrl-C, Ctrl-\, window size, hang-up) go to vigil's foreground group, and vigil
-    // forwards them. Nothing else may call setpgid on the child first: a group leader cannot
-    // call setsid.
-    if (setsid() < 0) child_fail(c, Step::Setsid, errno);
+    // Own process group (for group forwarding) and no controlling terminal: the app must not
+    // be able to type into the terminal vigil was started on (TIOCSTI and TIOCLINUX need it to
+    // be the caller's controlling terminal) nor take it over (only a session leader acquires a
+    // terminal, and TIOCSCTTY on one that is another session's needs CAP_SYS_ADMIN). The app
+    // stays in vigil's session and gives the terminal up with TIOCNOTTY (a non-leader loses it
+    // for its whole process; nothing is sent to anyone): a session of its own would also be a
+    // scheduling group of its own under autogroup, and every notification round trip would
+    // then wake a task of another group (bench/README.md, "Seccomp user-notification round
+    // trip"). Where vigil could not tell whether it has a terminal, the app gets its own
+    // session, as setsid gives. The terminal's signals (Ctrl-C, Ctrl-\, window size, hang-up)
+    // go to vigil's foreground group, and vigil forwards them.
+    if (c.own_session) {
+        if (setsid() < 0) child_fail(c, Step::Setsid, errno);
+    } else {
+        if (setpgid(0, 0) < 0) child_fail(c, Step::Setpgid, errno);
+        if (c.ctty_fd >= 0 && ioctl(c.ctty_fd, TIOCNOTTY) < 0) child_fail(c, Step::Notty, errno);
+    }
 
     for (size_t i = 0; i < c.close_count; ++i) close(c.close_fds[i]);
     if (c.out_w >= 0 && (dup2(c.out_w, STDOUT_FILENO) < 0 || dup2(c.err_w, STDERR_FILENO) < 0))
@@ -277,6 +297,33 @@ int child_load_seccomp(const ChildPlan& c, int* refused_err) {
 }
 
 // ---- parent side --------------------------------------------------------------------------
+
+constexpr int kCannotTell = -2;
+
+// vigil's controlling terminal, as the one of fds 0-2 that is it (the child gives it up through
+// that fd before its output is redirected); -1: vigil has none; kCannotTell: no /proc, or the
+// terminal is on none of them. Nothing is opened but vigil's own /proc/self/stat: a device
+// path (/dev/tty) could have been replaced by an earlier run of the app.
+int controlling_terminal_fd() {
+    std::string stat = text::read_small_file("/proc/self/stat");
+    size_t close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) return kCannotTell;
+    // After "pid (comm) ": state ppid pgrp session tty_nr.
+    char state;
+    long long ppid, pgrp, session, tty_nr;
+    if (std::sscanf(stat.c_str() + close_paren + 1, " %c %lld %lld %lld %lld", &state, &ppid, &pgrp, &session,
+                    &tty_nr) != 5)
+        return kCannotTell;
+    if (tty_nr == 0) return -1;
+    // The kernel's encoding of the device number in tty_nr (new_encode_dev).
+    auto nr = static_cast<unsigned long long>(tty_nr);
+    dev_t dev = makedev((nr >> 8) & 0xfff, (nr & 0xff) | ((nr >> 12) & 0xfff00));
+    for (int fd = 0; fd < 3; ++fd) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == dev) return fd;
+    }
+    return kCannotTell;
+}
 
 std::string find_in_path(const std::string& name) {
     if (name.empty()) throw Error("empty command", kExitNotFound);
@@ -392,6 +439,8 @@ SpawnResult spawn(const SpawnOptions& o) {
     plan.no_new_privs = o.no_new_privs;
     plan.landlock_fd = o.landlock ? o.landlock->fd() : -1;
     plan.parent = getpid();
+    plan.ctty_fd = controlling_terminal_fd();
+    plan.own_session = plan.ctty_fd == kCannotTell;
 
     std::vector<sock_filter> program, fallback;
     if (o.filter) {

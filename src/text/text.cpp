@@ -1,5 +1,8 @@
 // Escapers and strict number parsing for text vigil writes from app-controlled bytes.
 #include "vigil/text.hpp"
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
 
 #include <signal.h>
 #include <cstring>
@@ -262,6 +265,21 @@ std::string signal_name(int sig) {
         return sig == rtmin ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(sig - rtmin);
     if (const char* abbrev = sig > 0 ? sigabbrev_np(sig) : nullptr) return std::string("SIG") + abbrev;
     return std::to_string(sig);
+}
+
+std::string read_small_file(const char* path, size_t limit) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return {};
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || out.size() + static_cast<size_t>(n) > limit) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
 }
 
 }  // namespace vigil::text

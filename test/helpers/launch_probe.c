@@ -1,7 +1,11 @@
 // An app that attacks the launch: what it can do to the terminal and to vigil's signal handling.
 //   launch_probe tiocsti TEXT          ioctl(0, TIOCSTI) each byte of TEXT (a trailing "\n" is a
 //                                      newline); prints "tiocsti ret=R errno=E" for the first byte
-//   launch_probe session               prints "own-session=0|1 ctty=0|1" (/dev/tty opens or not)
+//   launch_probe session               prints "own-group=0|1 ctty=0|1" (/dev/tty opens or not)
+//   launch_probe reacquire TEXT        tries to get the terminal on fd 0 back: TIOCSCTTY itself,
+//                                      then a child in a new session TIOCSCTTY (steal 0 and 1)
+//                                      and TIOCSTI of TEXT; prints "reacquire self=E steal0=E
+//                                      steal1=E tiocsti=E" (errno, 0 = it worked)
 //   launch_probe sigqueue SIG CODE PID rt_sigqueueinfo(parent, SIG) with si_code CODE, si_pid PID
 //                                      (-1: our own pid)
 //   launch_probe flood SIG N           N such signals (SI_QUEUE, our pid), 1 ms apart
@@ -72,7 +76,34 @@ int main(int argc, char** argv) {
     }
     if (!strcmp(mode, "session")) {
         int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-        printf("own-session=%d ctty=%d\n", getsid(0) == getpid(), fd >= 0);
+        printf("own-group=%d ctty=%d\n", getpgid(0) == getpid(), fd >= 0);
+        return 0;
+    }
+    if (!strcmp(mode, "reacquire") && argc == 3) {
+        int self = ioctl(0, TIOCSCTTY, 0) < 0 ? errno : 0;
+        int fds[2];
+        if (pipe(fds) < 0) return 2;
+        pid_t child = fork();
+        if (child < 0) return 2;
+        if (child == 0) {
+            int r[3] = {-1, -1, -1};
+            if (setsid() >= 0) {
+                r[0] = ioctl(0, TIOCSCTTY, 0) < 0 ? errno : 0;
+                r[1] = ioctl(0, TIOCSCTTY, 1) < 0 ? errno : 0;
+                r[2] = 0;
+                for (const char* p = argv[2]; *p && !r[2]; ++p) {
+                    char c = *p;
+                    if (p[0] == '\\' && p[1] == 'n') c = '\n', ++p;
+                    r[2] = ioctl(0, TIOCSTI, &c) < 0 ? errno : 0;
+                }
+            }
+            if (write(fds[1], r, sizeof r) != sizeof r) _exit(2);
+            _exit(0);
+        }
+        int r[3] = {-1, -1, -1};
+        close(fds[1]);
+        if (read(fds[0], r, sizeof r) != sizeof r) return 2;
+        printf("reacquire self=%d steal0=%d steal1=%d tiocsti=%d\n", self, r[0], r[1], r[2]);
         return 0;
     }
     if (argc < 3) return 2;
