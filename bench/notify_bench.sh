@@ -8,8 +8,9 @@
 # Then the scaling figure: THREADS_LIST app threads calling at once (bench/notify_threads.c),
 # throughput and the supervisor's CPU, raw and vigil.
 #
-# raw-setsid is the raw supervisor with its app in a new session, as vigil's app is (src/spawn):
-# under autogroup scheduling that alone costs the round trip its p99 and its throughput.
+# raw-setsid is the raw supervisor with its app in a new session, as vigil's app was until it
+# stayed in vigil's session (src/spawn): under autogroup scheduling that alone costs the round
+# trip its p99 and its throughput.
 #
 # usage: bench/notify_bench.sh BUILD_DIR [CALLS]
 # env:   ROUNDS (5), CPU (0), THREADS_LIST ("1 4 16 64"), SCALE_SECONDS (2), SCALE_ROUNDS (3)
@@ -85,7 +86,7 @@ for pin in pinned unpinned; do
             "$(echo "${rate[$mode]}" | median)"
     done
     echo "vigil / raw median round trip, per round:$ratios (median $(echo "$ratios" | median)x)"
-    echo "vigil / raw-setsid (the app in its own session, as vigil's), per round:$ratios_s (median $(echo "$ratios_s" | median)x)"
+    echo "vigil / raw-setsid (the raw app in its own session), per round:$ratios_s (median $(echo "$ratios_s" | median)x)"
     ratios_s=""
 done
 echo "audit lines written by vigil (last run): $(wc -l < "$T/audit.log"), decisions counted: $(grep -o '"allowed":[0-9]*' "$T/audit.log" | tail -1)"
