@@ -101,6 +101,30 @@ wait "$listener" 2>/dev/null
     || fail "no denied connect to 203.0.113.7 in the audit trail"
 [ "$(count_events 'e.get("outcome") == "denied" and e.get("syscall") in ("bind", "listen")')" -ge 1 ] \
     || fail "no denied bind/listen in the audit trail"
+# Objects (the profile's [landlock], enforced by the kernel): a secret outside the granted
+# paths cannot be read and the war's directory cannot be written into, while the data
+# directory stays writable and readable (the same calls, other objects).
+demo() { inns curl -s -m 60 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/demo-rce" -d "$1"; }
+secret_dir=$(mktemp -d /var/tmp/hapi-secret.XXXXXX)
+echo "patient records key" >"$secret_dir/key"
+chmod 755 "$secret_dir"; chmod 644 "$secret_dir/key"
+rce=$(demo "{\"read\": \"$secret_dir/key\", \"write\": \"$BUILD/hapi-fhir/extra-classes/Planted.class\"}")
+echo "demo-rce: $rce"
+python3 - "$rce" <<'EOF' || fail "the payload read a file outside [landlock]'s paths or wrote next to the war: $rce"
+import json, sys
+r = json.loads(sys.argv[1])
+assert not r["read"]["ok"] and "AccessDenied" in r["read"]["error"], r["read"]
+assert not r["write"]["ok"] and "AccessDenied" in r["write"]["error"], r["write"]
+EOF
+[ -r "$secret_dir/key" ] || fail "the secret is not readable outside vigil (the check above would prove nothing)"
+rm -rf "$secret_dir"
+[ ! -e "$BUILD/hapi-fhir/extra-classes/Planted.class" ] || { fail "Planted.class exists"; rm -f "$BUILD/hapi-fhir/extra-classes/Planted.class"; }
+rce=$(demo "{\"write\": \"$work/data/allowed.txt\", \"read\": \"$work/data/allowed.txt\"}")
+python3 - "$rce" <<'EOF' || fail "the data directory is not writable and readable under the profile: $rce"
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["write"]["ok"] and r["read"]["ok"], r
+EOF
 inns curl -sf -o /dev/null -m 30 "$base/Patient?_count=1" || fail "HAPI stopped answering after the refused attack"
 
 step "SIGTERM: graceful stop"

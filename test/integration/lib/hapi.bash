@@ -3,9 +3,12 @@
 #   source "$SRC/test/integration/lib/hapi.bash"
 #   hapi_netns                      a network namespace of the test's own (loopback only, up);
 #                                   inns CMD... runs CMD in it
-#   hapi_start PROFILE              vigil run -p PROFILE -- examples/hapi-fhir/run.sh on
+#   hapi_start PROFILE              vigil run -p LAYER -- examples/hapi-fhir/run.sh on
 #                                   127.0.0.1:8080 in that namespace, vigil as PID 1 of a new PID
-#                                   namespace; waits until /fhir/metadata answers (900 s at most)
+#                                   namespace, LAYER being PROFILE plus this checkout's paths and
+#                                   port (examples/hapi-fhir/local-profile.sh, in $work/local.toml:
+#                                   PROFILE's [landlock] names the image's); waits until
+#                                   /fhir/metadata answers (900 s at most)
 #   count_events PYTHON_CONDITION   audit events (JSON lines in $audit) for which it holds on e
 #   hapi_stop                       SIGTERM to vigil, waits; sets $stop_status
 # Needs $work (a temp dir), $BUILD, $VIGIL, $app and the test's fail/die functions. The caller's
@@ -29,8 +32,10 @@ hapi_netns() {
 
 hapi_start() {
     local profile=$1 p started
+    "$app/local-profile.sh" "$work/local.toml" "$port" "$BUILD/hapi-fhir" "$profile" \
+        || die "examples/hapi-fhir/local-profile.sh failed"
     nsenter --net="/proc/$netns_pid/ns/net" -- unshare --pid --fork --mount-proc --kill-child \
-        "$VIGIL" run -p "$profile" --audit "$audit" -- \
+        "$VIGIL" run -p "$work/local.toml" --audit "$audit" -- \
         "$app/run.sh" "$BUILD/hapi-fhir" "$port" >"$work/hapi.log" 2>&1 &
     launcher=$!
     # The launcher is nsenter/unshare; signals go to vigil itself (PID 1 of the new namespace).

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +23,12 @@ import org.springframework.web.bind.annotation.RestController;
  *
  * Does what the payload of a remote-code-execution bug in a Java server (Log4Shell, a
  * deserialisation gadget) does once it runs inside the JVM: start a shell command, open an
- * outbound TCP connection, open a listening socket (a bind shell). It reports what happened
- * instead of hiding failures, so that tests can show that vigil turns each into an error.
+ * outbound TCP connection, open a listening socket (a bind shell), read a file (a secret) or
+ * write one (plant code). It reports what happened instead of hiding failures, so that tests
+ * can show that vigil turns each into an error.
  * Request: {"command": "shell command", "argv": ["/path", "arg"...], "connect": "host:port",
- * "listen": port}, all optional ("argv" runs a program without a shell, as in a distroless image).
+ * "listen": port, "read": "/path", "write": "/path"}, all optional ("argv" runs a program without
+ * a shell, as in a distroless image).
  */
 @RestController
 public class DemoRce {
@@ -50,6 +53,12 @@ public class DemoRce {
         }
         if (request.get("listen") != null) {
             report.put("listen", listen(String.valueOf(request.get("listen"))));
+        }
+        if (request.get("write") != null) {
+            report.put("write", write(String.valueOf(request.get("write"))));
+        }
+        if (request.get("read") != null) {
+            report.put("read", read(String.valueOf(request.get("read"))));
         }
         return ResponseEntity.ok(report);
     }
@@ -104,6 +113,32 @@ public class DemoRce {
                     CONNECT_TIMEOUT_MILLIS);
             result.put("ok", true);
             result.put("local", socket.getLocalSocketAddress().toString());
+        } catch (IOException | RuntimeException e) {
+            result.put("ok", false);
+            result.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        return result;
+    }
+
+    private static Map<String, Object> read(String path) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("path", path);
+        try {
+            result.put("bytes", Files.readAllBytes(Path.of(path)).length);
+            result.put("ok", true);
+        } catch (IOException | RuntimeException e) {
+            result.put("ok", false);
+            result.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        return result;
+    }
+
+    private static Map<String, Object> write(String path) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("path", path);
+        try {
+            Files.writeString(Path.of(path), "planted by /demo-rce\n");
+            result.put("ok", true);
         } catch (IOException | RuntimeException e) {
             result.put("ok", false);
             result.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
